@@ -1,0 +1,51 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Hot loops need a CPU target with FMA, or Swift SIMD math becomes a libcall per lane
+// (see README "Building for your CPU"). The portable baseline is Haswell (AVX2 + FMA) on
+// x86-64; arm64 always has FMA. `GPT2_TARGET_CPU=native swift build -c release` builds for
+// the local CPU (AVX-512 where present).
+let targetCPU = Context.environment["GPT2_TARGET_CPU"] ?? "haswell"
+
+#if arch(x86_64)
+let cpuFlags: [String] = ["-target-cpu", targetCPU]
+#else
+let cpuFlags: [String] = Context.environment["GPT2_TARGET_CPU"].map { ["-target-cpu", $0] } ?? []
+#endif
+
+/// Math-heavy targets are optimized even in debug builds, so `swift test` runs real models fast.
+let fastSettings: [SwiftSetting] = [.unsafeFlags(cpuFlags + ["-O"])]
+
+let package = Package(
+    name: "gpt2",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "gpt2", targets: ["gpt2"]),
+        .library(name: "GPT2Tokenizer", targets: ["GPT2Tokenizer"]),
+        .library(name: "GPT2Kernels", targets: ["GPT2Kernels"]),
+        .library(name: "GPT2Model", targets: ["GPT2Model"]),
+        .library(name: "GPT2Generation", targets: ["GPT2Generation"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(name: "GPT2Tokenizer", resources: [.copy("Resources")], swiftSettings: fastSettings),
+        .target(name: "GPT2Kernels", swiftSettings: fastSettings),
+        .target(name: "GPT2Model", dependencies: ["GPT2Kernels"], swiftSettings: fastSettings),
+        .target(name: "GPT2Generation", dependencies: ["GPT2Model", "GPT2Tokenizer"], swiftSettings: fastSettings),
+        .executableTarget(
+            name: "gpt2",
+            dependencies: [
+                "GPT2Tokenizer", "GPT2Kernels", "GPT2Model", "GPT2Generation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: fastSettings
+        ),
+        .testTarget(name: "GPT2TokenizerTests", dependencies: ["GPT2Tokenizer"]),
+        .testTarget(name: "GPT2KernelsTests", dependencies: ["GPT2Kernels"]),
+        .testTarget(name: "GPT2ModelTests", dependencies: ["GPT2Model", "GPT2Tokenizer"]),
+        .testTarget(name: "GPT2GenerationTests", dependencies: ["GPT2Generation", "GPT2Model", "GPT2Tokenizer"]),
+        .testTarget(name: "GPT2CLITests", dependencies: ["gpt2"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// GPT2Generation: placeholder until the module lands.

@@ -1,0 +1,1 @@
+// GPT2Kernels: placeholder until the module lands.

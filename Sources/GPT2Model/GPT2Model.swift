@@ -1,0 +1,1 @@
+// GPT2Model: placeholder until the module lands.

@@ -1,0 +1,1 @@
+// GPT2Tokenizer: placeholder until the module lands.

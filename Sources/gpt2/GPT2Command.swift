@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct GPT2Command: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gpt2",
+        abstract: "Fine-tune, run and serve GPT-2 models on the CPU.",
+        subcommands: []
+    )
+}
