@@ -1,1 +1,179 @@
-// GPT2Model: placeholder until the module lands.
+import Foundation
+import GPT2Kernels
+
+/// A GPT-2 language model: immutable weights shared by every request, and a forward pass that
+/// advances several sequences, each at its own position with its own `KVCache`, in one step
+/// that reads the weights once.
+public final class GPT2Model: Sendable {
+    public let config: GPT2Config
+    public let weights: GPT2Weights
+
+    public init(config: GPT2Config, weights: GPT2Weights) {
+        self.config = config
+        self.weights = weights
+    }
+
+    /// One sequence's part of a batch: the tokens that follow what its cache already holds.
+    public struct SequenceInput {
+        public var tokens: [Int]
+        public var cache: KVCache
+        public init(tokens: [Int], cache: KVCache) {
+            self.tokens = tokens
+            self.cache = cache
+        }
+    }
+
+    /// Which positions' logits a forward pass computes.
+    public enum LogitsSelection: Sendable {
+        /// The last new token of every sequence: one row per sequence (decoding).
+        case last
+        /// Every new token: rows in input order, sequence after sequence (scoring).
+        case all
+        /// None (prefilling a cache).
+        case none
+    }
+
+    /// A fresh cache for one sequence of up to `capacity` positions.
+    public func makeCache(capacity: Int? = nil) -> KVCache {
+        KVCache(config: config, capacity: capacity)
+    }
+
+    /// Runs the new tokens of every sequence through the model, appends their keys and values to
+    /// the caches, and returns the selected logits. Inputs are checked before any work, so a bad
+    /// batch throws and leaves every cache as it was.
+    /// - Returns: logits rows, valid until the workspace is used again.
+    public func forward(_ sequences: [SequenceInput], logits selection: LogitsSelection = .last,
+                        workspace: ForwardWorkspace) throws -> LogitsView {
+        try validate(sequences)
+        let c = config.embeddingSize
+        let rows = sequences.reduce(0) { $0 + $1.tokens.count }
+        let longest = sequences.map(\.tokens.count).max() ?? 0
+        let logitRows: Int
+        switch selection {
+        case .last: logitRows = sequences.count
+        case .all: logitRows = rows
+        case .none: logitRows = 0
+        }
+        workspace.reserve(rows: rows, logitRows: logitRows, config: config, longestNew: longest)
+        let pool = workspace.pool
+
+        // Embeddings: x[r] = wte[token] + wpe[position].
+        let x = workspace.hidden.base
+        var row = 0
+        for sequence in sequences {
+            for (t, token) in sequence.tokens.enumerated() {
+                let dst = x + row * c
+                dst.update(from: weights.tokenEmbedding.pointer + token * c, count: c)
+                Kernels.add(weights.positionEmbedding.pointer + (sequence.cache.count + t) * c, into: dst, count: c)
+                row += 1
+            }
+        }
+
+        for layer in 0..<config.layerCount {
+            runBlock(layer: layer, sequences: sequences, rows: rows, workspace: workspace, pool: pool)
+        }
+        for sequence in sequences { sequence.cache.count += sequence.tokens.count }
+
+        // Final LayerNorm on the selected rows only, then the LM head.
+        guard logitRows > 0 else { return LogitsView(pointer: workspace.logits.base, rows: 0, vocabularySize: config.vocabSize) }
+        let normed = workspace.normed.base
+        switch selection {
+        case .all:
+            Kernels.layerNorm(input: x, output: normed, weight: weights.finalNormWeight.pointer,
+                              bias: weights.finalNormBias.pointer, rows: rows, cols: c,
+                              epsilon: config.layerNormEpsilon, pool: pool)
+        case .last:
+            var end = 0
+            for (i, sequence) in sequences.enumerated() {
+                end += sequence.tokens.count
+                Kernels.layerNorm(input: x + (end - 1) * c, output: normed + i * c,
+                                  weight: weights.finalNormWeight.pointer, bias: weights.finalNormBias.pointer,
+                                  rows: 1, cols: c, epsilon: config.layerNormEpsilon)
+            }
+        case .none: break
+        }
+        let out = workspace.logits.base
+        Kernels.matmul(a: normed, lda: c, b: weights.lmHead.pointer, ldb: c, transposedB: true,
+                       bias: nil, c: out, ldc: config.vocabSize,
+                       m: logitRows, n: config.vocabSize, k: c, pool: pool)
+        return LogitsView(pointer: out, rows: logitRows, vocabularySize: config.vocabSize)
+    }
+
+    /// One transformer block over all rows: x += attn(ln1(x)); x += mlp(ln2(x)).
+    private func runBlock(layer: Int, sequences: [SequenceInput], rows: Int,
+                          workspace: ForwardWorkspace, pool: ThreadPool) {
+        let w = weights.layers[layer]
+        let c = config.embeddingSize, f = config.innerSize
+        let x = workspace.hidden.base, normed = workspace.normed.base
+        let qkv = workspace.qkv.base, att = workspace.attention.base, mlp = workspace.mlp.base
+        let eps = config.layerNormEpsilon
+
+        Kernels.layerNorm(input: x, output: normed, weight: w.ln1Weight.pointer, bias: w.ln1Bias.pointer,
+                          rows: rows, cols: c, epsilon: eps, pool: pool)
+        Kernels.matmul(a: normed, lda: c, b: w.attentionWeight.pointer, ldb: 3 * c, transposedB: false,
+                       bias: w.attentionBias.pointer, c: qkv, ldc: 3 * c, m: rows, n: 3 * c, k: c, pool: pool)
+
+        // Each sequence appends its keys and values to its cache, then attends over it.
+        var start = 0
+        for sequence in sequences {
+            let cache = sequence.cache, n = sequence.tokens.count
+            let keys = cache.keys(layer: layer), values = cache.values(layer: layer)
+            for t in 0..<n {
+                let src = qkv + (start + t) * 3 * c
+                (keys + (cache.count + t) * c).update(from: src + c, count: c)
+                (values + (cache.count + t) * c).update(from: src + 2 * c, count: c)
+            }
+            Kernels.causalAttention(q: qkv + start * 3 * c, ldq: 3 * c, keys: keys, values: values, ldkv: c,
+                                    out: att + start * c, ldo: c, newTokens: n, startPosition: cache.count,
+                                    heads: config.headCount, headDim: config.headDim,
+                                    scratch: workspace.attentionScratch.base, pool: pool)
+            start += n
+        }
+        Kernels.matmul(a: att, lda: c, b: w.attentionProjectionWeight.pointer, ldb: c, transposedB: false,
+                       bias: w.attentionProjectionBias.pointer, c: x, ldc: c, m: rows, n: c, k: c,
+                       accumulate: true, pool: pool)
+
+        Kernels.layerNorm(input: x, output: normed, weight: w.ln2Weight.pointer, bias: w.ln2Bias.pointer,
+                          rows: rows, cols: c, epsilon: eps, pool: pool)
+        Kernels.matmul(a: normed, lda: c, b: w.mlpWeight.pointer, ldb: f, transposedB: false,
+                       bias: w.mlpBias.pointer, c: mlp, ldc: f, m: rows, n: f, k: c, pool: pool)
+        Kernels.geluTanh(mlp, count: rows * f, pool: pool)
+        Kernels.matmul(a: mlp, lda: f, b: w.mlpProjectionWeight.pointer, ldb: c, transposedB: false,
+                       bias: w.mlpProjectionBias.pointer, c: x, ldc: c, m: rows, n: c, k: f,
+                       accumulate: true, pool: pool)
+    }
+
+    private func validate(_ sequences: [SequenceInput]) throws {
+        var seen = Set<ObjectIdentifier>()
+        for (i, sequence) in sequences.enumerated() {
+            let cache = sequence.cache
+            guard !sequence.tokens.isEmpty else { throw ModelError.emptySequence(index: i) }
+            guard seen.insert(ObjectIdentifier(cache)).inserted else { throw ModelError.duplicateCache(index: i) }
+            guard cache.layerCount == config.layerCount, cache.width == config.embeddingSize else {
+                throw ModelError.cacheMismatch(reason: "it has \(cache.layerCount) layers of width \(cache.width), the model \(config.layerCount) of width \(config.embeddingSize)")
+            }
+            let needed = cache.count + sequence.tokens.count
+            guard needed <= cache.capacity else {
+                throw ModelError.contextOverflow(position: needed, limit: cache.capacity)
+            }
+            for token in sequence.tokens where token < 0 || token >= config.vocabSize {
+                throw ModelError.tokenOutOfRange(id: token, vocabularySize: config.vocabSize)
+            }
+        }
+    }
+}
+
+/// Rows of logits in a workspace: `rows` x `vocabularySize`, valid until its next forward pass.
+public struct LogitsView {
+    public let pointer: UnsafeMutablePointer<Float>
+    public let rows: Int
+    public let vocabularySize: Int
+
+    public subscript(row: Int) -> UnsafeMutableBufferPointer<Float> {
+        precondition(row >= 0 && row < rows, "logits row \(row) out of 0..<\(rows)")
+        return UnsafeMutableBufferPointer(start: pointer + row * vocabularySize, count: vocabularySize)
+    }
+
+    /// A copy of one row.
+    public func array(row: Int) -> [Float] { Array(self[row]) }
+}

@@ -5,6 +5,9 @@ struct GPT2Command: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gpt2",
         abstract: "Fine-tune, run and serve GPT-2 models on the CPU.",
-        subcommands: []
+        subcommands: [
+            GenerateCommand.self, ScoreCommand.self, TokenizeCommand.self,
+            InitCommand.self, BenchCommand.self,
+        ]
     )
 }

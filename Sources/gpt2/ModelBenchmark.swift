@@ -1,0 +1,97 @@
+import Foundation
+import GPT2Generation
+import GPT2Model
+
+/// The model half of `gpt2 bench`: prompt processing, one-stream decoding and batched decoding,
+/// each the median of `repeats` runs, plus peak RSS and the read-bandwidth bound.
+struct ModelBenchmark {
+    let directory: URL
+    let promptTokens: Int
+    let genTokens: Int
+    let batchSizes: [Int]
+    let threads: Int
+    let repeats: Int
+
+    struct Output: Encodable {
+        let prompt_tok_s: Double
+        let decode_tok_s: Double
+        let batch_tok_s: [String: Double]
+        let peak_rss_mb: Double
+        let read_gb_s: Double
+        let bound_tok_s: Double
+        let weight_mb: Double
+        let threads: Int
+        let prompt_tokens: Int
+        let gen_tokens: Int
+    }
+
+    func run(json: Bool) throws {
+        let model = try reportingErrors { try GPT2Model.load(directory: directory) }
+        let config = model.config
+        guard promptTokens + genTokens <= config.contextLength else {
+            throw CommandFailure("--prompt-tokens plus --gen-tokens (\(promptTokens + genTokens)) exceed the model's context of \(config.contextLength) tokens.")
+        }
+        let workspace = ForwardWorkspace(threads: threads)
+        var rng = Xoshiro256StarStar(seed: 1)
+        let prompt = (0..<promptTokens).map { _ in Int(rng.next() % UInt64(config.vocabSize)) }
+
+        // Warm-up: touches every weight page once.
+        _ = try model.forward([.init(tokens: prompt, cache: model.makeCache(capacity: promptTokens))], workspace: workspace)
+
+        let promptRate = try median((0..<repeats).map { _ in
+            let cache = model.makeCache(capacity: promptTokens)
+            let seconds = try time { _ = try model.forward([.init(tokens: prompt, cache: cache)], workspace: workspace) }
+            return Double(promptTokens) / seconds
+        })
+        var batchRates: [String: Double] = [:]
+        for size in Set(batchSizes + [1]).sorted() {
+            batchRates[String(size)] = try median((0..<repeats).map { _ in try decodeRate(model: model, batch: size, prompt: prompt, workspace: workspace) })
+        }
+        let decodeRate = batchRates["1"]!
+        if !batchSizes.contains(1) { batchRates["1"] = nil }
+        let bandwidth = ReadBandwidth.measure(pool: workspace.pool)
+        let weightBytes = Double(model.weights.byteCount)
+        let output = Output(prompt_tok_s: promptRate, decode_tok_s: decodeRate, batch_tok_s: batchRates,
+                            peak_rss_mb: peakResidentMegabytes() ?? 0, read_gb_s: bandwidth,
+                            bound_tok_s: bandwidth * 1e9 / weightBytes, weight_mb: weightBytes / 1e6,
+                            threads: threads, prompt_tokens: promptTokens, gen_tokens: genTokens)
+        if json {
+            print(try jsonLine(output))
+        } else {
+            print(String(format: "prompt (%d tokens): %.1f tok/s", promptTokens, output.prompt_tok_s))
+            print(String(format: "decode, one stream: %.1f tok/s (%.0f%% of the %.1f tok/s bandwidth bound)",
+                         output.decode_tok_s, 100 * output.decode_tok_s / output.bound_tok_s, output.bound_tok_s))
+            for (size, rate) in batchRates.sorted(by: { Int($0.key)! < Int($1.key)! }) {
+                print(String(format: "decode, %@ streams: %.1f tok/s aggregate", size, rate))
+            }
+            print(String(format: "read bandwidth: %.1f GB/s on %d threads; weights %.0f MB; peak RSS %.0f MB",
+                         output.read_gb_s, threads, output.weight_mb, output.peak_rss_mb))
+        }
+    }
+
+    /// Aggregate tokens/s of `batch` sequences decoding `genTokens` tokens together after a
+    /// 16-token prompt each (the prompt is not timed).
+    private func decodeRate(model: GPT2Model, batch: Int, prompt: [Int], workspace: ForwardWorkspace) throws -> Double {
+        let start = Array(prompt.prefix(16))
+        let caches = (0..<batch).map { _ in model.makeCache(capacity: start.count + genTokens) }
+        var logits = try model.forward(caches.map { .init(tokens: start, cache: $0) }, workspace: workspace)
+        let seconds = try time {
+            for _ in 0..<genTokens {
+                let next = (0..<batch).map { SamplerChain.argmax(UnsafeBufferPointer(logits[$0])) ?? 0 }
+                logits = try model.forward(zip(next, caches).map { .init(tokens: [$0], cache: $1) }, workspace: workspace)
+            }
+        }
+        return Double(batch * genTokens) / seconds
+    }
+
+    private func time(_ body: () throws -> Void) rethrows -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    private func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted[sorted.count / 2]
+    }
+}
