@@ -1,1 +1,0 @@
-// GPT2Generation: placeholder until the module lands.

@@ -1,0 +1,164 @@
+import Foundation
+
+/// Picks each next token from the model's logits: a chain of small samplers in the style of
+/// llama.cpp, assembled from ``GenerateParameters``.
+///
+/// One step runs, in order:
+/// 1. the ``LogitsProcessor``s on the full vocabulary, in place: the caller's extra processors,
+///    ``RepetitionPenalty``, ``PresenceFrequencyPenalty``, ``LogitBias``, then a
+///    ``TokenSuppression`` of end-of-text while fewer than `minTokens` tokens are generated
+///    (always, with `ignoreEOS`);
+/// 2. greedy decoding when `temperature == 0`: the argmax, lowest id on ties (as `torch.argmax`);
+/// 3. otherwise the ``CandidateFilter``s on the finite-logit tokens: ``TemperatureScaling``,
+///    ``TopKFilter``, ``TopPFilter``, ``MinPFilter`` (Hugging Face's warper order), and a draw
+///    from the softmax of what is left by inverse CDF with one ``Xoshiro256StarStar/nextDouble()``.
+///
+/// The chain owns its random generator and scratch buffers, so each generation needs its own
+/// chain (a value: copying one forks the generator). Steps allocate nothing once the buffers have
+/// grown to the vocabulary size, except inside the standard library's sort.
+///
+/// If every token's logit is `-inf` or NaN (all banned), ``sample(logits:promptTokens:generatedTokens:)``
+/// returns ``endOfTextID``.
+public struct SamplerChain: Sendable {
+    /// The full-vocabulary stage, run in order.
+    public var processors: [any LogitsProcessor]
+    /// The truncation stage, run in order when sampling (not when greedy).
+    public var filters: [any CandidateFilter]
+    /// Whether the chain takes the argmax instead of drawing.
+    public let isGreedy: Bool
+    /// The end-of-text token id.
+    public let endOfTextID: Int
+    /// The seed the random generator started from; report it so a run can be reproduced.
+    public let seed: UInt64
+
+    private var generator: Xoshiro256StarStar
+    private var candidates = TokenCandidates()
+    private var weights: [Double] = []
+
+    /// Assembles the chain for `parameters` (which should have passed
+    /// ``GenerateParameters/validate(vocabularySize:)``).
+    ///
+    /// - Parameters:
+    ///   - parameters: the request; a `nil` seed is replaced by a random one, kept in ``seed``.
+    ///   - endOfTextID: the end-of-text token id (50256 for GPT-2).
+    ///   - extraProcessors: rules run first on the raw logits, before the penalties (for example
+    ///     a ``TokenSuppression`` banning ids).
+    public init(
+        parameters: GenerateParameters, endOfTextID: Int, extraProcessors: [any LogitsProcessor] = []
+    ) {
+        var processors = extraProcessors
+        if parameters.repetitionPenalty != 1 {
+            processors.append(RepetitionPenalty(penalty: parameters.repetitionPenalty))
+        }
+        if parameters.presencePenalty != 0 || parameters.frequencyPenalty != 0 {
+            processors.append(PresenceFrequencyPenalty(
+                presence: parameters.presencePenalty, frequency: parameters.frequencyPenalty))
+        }
+        if !parameters.logitBias.isEmpty {
+            processors.append(LogitBias(parameters.logitBias))
+        }
+        if parameters.ignoreEOS {
+            processors.append(TokenSuppression(tokenIDs: [endOfTextID]))
+        } else if parameters.minTokens > 0 {
+            processors.append(TokenSuppression(
+                tokenIDs: [endOfTextID], whileGeneratedFewerThan: parameters.minTokens))
+        }
+
+        var filters: [any CandidateFilter] = []
+        if parameters.temperature != 1 { filters.append(TemperatureScaling(temperature: parameters.temperature)) }
+        if parameters.topK > 0 { filters.append(TopKFilter(k: parameters.topK)) }
+        if parameters.topP < 1 { filters.append(TopPFilter(p: parameters.topP)) }
+        if parameters.minP > 0 { filters.append(MinPFilter(minP: parameters.minP)) }
+
+        self.init(
+            processors: processors, filters: filters, isGreedy: !(parameters.temperature > 0),
+            endOfTextID: endOfTextID, seed: parameters.seed ?? UInt64.random(in: .min ... .max))
+    }
+
+    /// Assembles a chain from explicit stages, for callers that build their own.
+    public init(
+        processors: [any LogitsProcessor], filters: [any CandidateFilter], isGreedy: Bool,
+        endOfTextID: Int, seed: UInt64
+    ) {
+        self.processors = processors
+        self.filters = filters
+        self.isGreedy = isGreedy
+        self.endOfTextID = endOfTextID
+        self.seed = seed
+        self.generator = Xoshiro256StarStar(seed: seed)
+    }
+
+    /// Chooses the next token id.
+    ///
+    /// - Parameters:
+    ///   - logits: the model's logits for the next position, one per token id
+    ///     (`vocabularySize` floats); the processors rewrite it in place.
+    ///   - promptTokens: the prompt's token ids.
+    ///   - generatedTokens: the ids generated so far in this generation.
+    /// - Returns: a token id in `0..<logits.count`, or ``endOfTextID`` if no token is possible.
+    public mutating func sample(
+        logits: UnsafeMutableBufferPointer<Float>, promptTokens: [Int], generatedTokens: [Int]
+    ) -> Int {
+        let context = SamplingContext(
+            promptTokens: promptTokens, generatedTokens: generatedTokens, endOfTextID: endOfTextID)
+        for i in processors.indices {
+            processors[i].process(logits, context: context)
+        }
+        if isGreedy {
+            return Self.argmax(UnsafeBufferPointer(logits)) ?? endOfTextID
+        }
+        candidates.load(logits: UnsafeBufferPointer(logits))
+        for i in filters.indices {
+            filters[i].apply(to: &candidates)
+        }
+        return draw() ?? endOfTextID
+    }
+
+    /// ``sample(logits:promptTokens:generatedTokens:)`` on an array.
+    public mutating func sample(logits: inout [Float], promptTokens: [Int], generatedTokens: [Int]) -> Int {
+        logits.withUnsafeMutableBufferPointer {
+            sample(logits: $0, promptTokens: promptTokens, generatedTokens: generatedTokens)
+        }
+    }
+
+    /// The index of the largest finite logit, the lowest index on ties; `nil` if none is finite.
+    public static func argmax(_ logits: UnsafeBufferPointer<Float>) -> Int? {
+        var best = -Float.infinity
+        var index: Int? = nil
+        for i in logits.indices {
+            let x = logits[i]
+            if x > best && x.isFinite {
+                best = x
+                index = i
+            }
+        }
+        return index
+    }
+
+    /// Draws a candidate with probability `exp(logit - max) / sum`, walking the candidates in
+    /// their current order until the running sum passes `u * sum`, with `u` uniform in `[0, 1)`.
+    private mutating func draw() -> Int? {
+        let n = candidates.count
+        if n == 0 { return nil }
+        if n == 1 { return Int(candidates.entries[0].id) }
+        let m = candidates.maximumLogit
+        weights.removeAll(keepingCapacity: true)
+        weights.reserveCapacity(n)
+        var total = 0.0
+        for e in candidates.entries {
+            let w = Double(exp(e.logit - m))
+            weights.append(w)
+            total += w
+        }
+        let u = generator.nextDouble() * total
+        var cumulative = 0.0
+        var last: Int? = nil
+        for i in 0..<n where weights[i] > 0 {
+            cumulative += weights[i]
+            last = i
+            if u < cumulative { return Int(candidates.entries[i].id) }
+        }
+        // Rounding left u at or above the final sum: the last possible token.
+        return last.map { Int(candidates.entries[$0].id) }
+    }
+}
