@@ -28,6 +28,9 @@ public final class MappedFile: @unchecked Sendable {
     ///   is a folder or cannot be opened or mapped, `.emptyFile` when it has zero bytes.
     public init(url: URL, expected: String = "a readable file") throws(CheckpointError) {
         self.url = url
+        guard url.isFileURL else {
+            throw CheckpointError.unreadableFile(url, reason: "it is not a local file URL, expected \(expected)")
+        }
         let fd: Int32 = url.withUnsafeFileSystemRepresentation { path in
             guard let path else { return -1 }
             return open(path, O_RDONLY | O_CLOEXEC)

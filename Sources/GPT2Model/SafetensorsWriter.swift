@@ -65,6 +65,7 @@ public struct SafetensorsWriter: Sendable {
     /// - Throws: `CheckpointError.invalidTensor` for a duplicate name or a byte count that does
     ///   not match the shape, `.writeFailed` for I/O errors (missing folder, full disk).
     public func write(to url: URL) throws(CheckpointError) {
+        guard url.isFileURL else { throw .writeFailed(url, reason: "it is not a local file URL") }
         let ordered = try validatedEntries(for: url)
         let header = Self.header(metadata: metadata, ordered: ordered)
         var prefix = withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) }
