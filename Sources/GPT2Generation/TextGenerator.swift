@@ -50,7 +50,7 @@ public final class TextGenerator {
                          onChunk: (GenerationChunk) -> Bool = { _ in true }) throws -> GenerationResult {
         let config = model.config
         try parameters.validate(vocabularySize: config.vocabSize)
-        guard !promptIDs.isEmpty else { throw GenerationError.emptyPrompt }
+        guard !promptIDs.isEmpty else { throw GenerationError.invalidParameter(name: "prompt", found: "no tokens", expected: "at least one token") }
         guard promptIDs.count < config.contextLength else {
             throw ModelError.contextOverflow(position: promptIDs.count + 1, limit: config.contextLength)
         }

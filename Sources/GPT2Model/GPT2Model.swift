@@ -75,7 +75,7 @@ public final class GPT2Model: Sendable {
         for sequence in sequences { sequence.cache.count += sequence.tokens.count }
 
         // Final LayerNorm on the selected rows only, then the LM head.
-        guard logitRows > 0 else { return LogitsView(pointer: workspace.logits.base, rows: 0, vocabularySize: config.vocabSize) }
+        guard logitRows > 0 else { return LogitsView(pointer: x, rows: 0, vocabularySize: config.vocabSize) }
         let normed = workspace.normed.base
         switch selection {
         case .all:

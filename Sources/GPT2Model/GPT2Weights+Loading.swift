@@ -38,11 +38,11 @@ extension GPT2Weights {
             return storage.tensor(shape: shape)
         case .f16:
             let storage = FloatStorage(count: count)
-            Kernels.convertF16toF32(raw, storage.pointer, count: count)
+            Kernels.convertF16toF32(raw, to: storage.pointer, count: count)
             return storage.tensor(shape: shape)
         case .bf16:
             let storage = FloatStorage(count: count)
-            Kernels.convertBF16toF32(raw, storage.pointer, count: count)
+            Kernels.convertBF16toF32(raw, to: storage.pointer, count: count)
             return storage.tensor(shape: shape)
         default:
             preconditionFailure("dtype \(info.dtype) passed the checkpoint's dtype check")

@@ -25,8 +25,7 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
 
 /// Writes text to stdout at once (streamed generation).
 func writeOut(_ text: String) {
-    fputs(text, stdout)
-    fflush(stdout)
+    FileHandle.standardOutput.write(Data(text.utf8))
 }
 
 /// Encodes a value as one line of JSON (keys sorted, slashes unescaped).

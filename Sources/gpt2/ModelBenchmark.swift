@@ -47,11 +47,11 @@ struct ModelBenchmark {
         for size in Set(batchSizes + [1]).sorted() {
             batchRates[String(size)] = try median((0..<repeats).map { _ in try decodeRate(model: model, batch: size, prompt: prompt, workspace: workspace) })
         }
-        let decodeRate = batchRates["1"]!
+        let oneStream = batchRates["1"]!
         if !batchSizes.contains(1) { batchRates["1"] = nil }
         let bandwidth = ReadBandwidth.measure(pool: workspace.pool)
         let weightBytes = Double(model.weights.byteCount)
-        let output = Output(prompt_tok_s: promptRate, decode_tok_s: decodeRate, batch_tok_s: batchRates,
+        let output = Output(prompt_tok_s: promptRate, decode_tok_s: oneStream, batch_tok_s: batchRates,
                             peak_rss_mb: peakResidentMegabytes() ?? 0, read_gb_s: bandwidth,
                             bound_tok_s: bandwidth * 1e9 / weightBytes, weight_mb: weightBytes / 1e6,
                             threads: threads, prompt_tokens: promptTokens, gen_tokens: genTokens)
