@@ -1,0 +1,197 @@
+/// Matrix products with many rows in A (prompt processing, batches): compute-bound, so they
+/// run a 6x16 register-blocked micro-kernel (12 ymm accumulators on AVX2) over a packed
+/// operand that is read contiguously, with the depth cut into cache-sized blocks.
+enum GEMM {
+    typealias V = SIMD16<Float>
+
+    /// Depth of one block: a packed 16-column panel (`kc * 64` bytes) stays in L1.
+    static let depthBlock = 256
+    /// Columns of C per work item (packed block `depthBlock * columnBlock` floats, 128 KiB).
+    static let columnBlock = 128
+
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+
+    @inline(__always)
+    static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
+
+    /// The 6x16 product of 6 rows of a row-major operand (`a`, stride `lda`; rows past `rows`
+    /// repeat row 0) and a packed panel `[kc][16]`.
+    @inline(__always)
+    static func tile(_ a: UnsafePointer<Float>, _ lda: Int, rows: Int, _ panel: UnsafePointer<Float>, _ kc: Int)
+        -> (V, V, V, V, V, V) {
+        let a0 = a
+        let a1 = rows > 1 ? a + lda : a
+        let a2 = rows > 2 ? a + 2 * lda : a
+        let a3 = rows > 3 ? a + 3 * lda : a
+        let a4 = rows > 4 ? a + 4 * lda : a
+        let a5 = rows > 5 ? a + 5 * lda : a
+        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+        var b = panel
+        for p in 0..<kc {
+            let bv = load(b)
+            c0 = c0.addingProduct(V(repeating: a0[p]), bv)
+            c1 = c1.addingProduct(V(repeating: a1[p]), bv)
+            c2 = c2.addingProduct(V(repeating: a2[p]), bv)
+            c3 = c3.addingProduct(V(repeating: a3[p]), bv)
+            c4 = c4.addingProduct(V(repeating: a4[p]), bv)
+            c5 = c5.addingProduct(V(repeating: a5[p]), bv)
+            b += 16
+        }
+        return (c0, c1, c2, c3, c4, c5)
+    }
+
+    // MARK: - B stored [k, n]
+
+    /// `C = A · B` with B `[k, n]`: work items are blocks of 128 columns; each packs its
+    /// columns of B one depth block at a time into 16-wide panels, then runs the tile over
+    /// all rows of A.
+    static func plain(_ o: MatmulOperands, pool: ThreadPool?) {
+        o.split(o.n, piece: columnBlock, pool: pool) { first, end in
+            let packed = UnsafeMutablePointer<Float>.allocate(capacity: depthBlock * columnBlock)
+            defer { packed.deallocate() }
+            var jc = first
+            while jc < end {
+                let nc = min(columnBlock, end - jc)
+                var pc = 0
+                while pc < o.k {
+                    let kc = min(depthBlock, o.k - pc)
+                    packColumns(o, depth: pc, kc: kc, column: jc, width: nc, into: packed)
+                    var jp = 0
+                    while jp < nc {
+                        let panel = packed + (jp / 16) * kc * 16
+                        var i = 0
+                        while i < o.m {
+                            plainTile(o, row: i, column: jc + jp, width: min(16, nc - jp),
+                                      depth: pc, kc: kc, panel: panel)
+                            i += 6
+                        }
+                        jp += 16
+                    }
+                    pc += kc
+                }
+                jc += nc
+            }
+        }
+    }
+
+    /// Copies `B[depth..<depth+kc, column..<column+width]` into panels `[width/16][kc][16]`,
+    /// zero-filling the columns past `width`.
+    static func packColumns(_ o: MatmulOperands, depth: Int, kc: Int, column: Int, width: Int,
+                            into packed: UnsafeMutablePointer<Float>) {
+        var jp = 0
+        while jp < width {
+            let panel = packed + (jp / 16) * kc * 16
+            let w = min(16, width - jp)
+            var src = o.b + depth * o.ldb + column + jp
+            if w == 16 {
+                for p in 0..<kc {
+                    store(load(src), panel + p * 16)
+                    src += o.ldb
+                }
+            } else {
+                for p in 0..<kc {
+                    var v = V()
+                    for lane in 0..<w { v[lane] = src[lane] }
+                    store(v, panel + p * 16)
+                    src += o.ldb
+                }
+            }
+            jp += 16
+        }
+    }
+
+    @inline(never)
+    static func plainTile(_ o: MatmulOperands, row i: Int, column j: Int, width: Int, depth: Int, kc: Int,
+                          panel: UnsafePointer<Float>) {
+        let rows = min(6, o.m - i)
+        let t = tile(o.a + i * o.lda + depth, o.lda, rows: rows, panel, kc)
+        let first = depth == 0
+        plainEmit(o, t.0, row: i, column: j, width: width, first: first)
+        if rows > 1 { plainEmit(o, t.1, row: i + 1, column: j, width: width, first: first) }
+        if rows > 2 { plainEmit(o, t.2, row: i + 2, column: j, width: width, first: first) }
+        if rows > 3 { plainEmit(o, t.3, row: i + 3, column: j, width: width, first: first) }
+        if rows > 4 { plainEmit(o, t.4, row: i + 4, column: j, width: width, first: first) }
+        if rows > 5 { plainEmit(o, t.5, row: i + 5, column: j, width: width, first: first) }
+    }
+
+    /// The first depth block writes (or accumulates, with the bias); later blocks add.
+    @inline(__always)
+    static func plainEmit(_ o: MatmulOperands, _ sum: V, row i: Int, column j: Int, width: Int, first: Bool) {
+        if first {
+            o.emit(sum, row: i, column: j, width: width)
+            return
+        }
+        let target = o.c + i * o.ldc + j
+        if width == 16 {
+            store(load(target) + sum, target)
+        } else {
+            for lane in 0..<width { target[lane] += sum[lane] }
+        }
+    }
+
+    // MARK: - B stored [n, k]
+
+    /// `C = A · B^T` with B `[n, k]` (the tied lm_head): computed as `C^T = B · A^T`, so the
+    /// large weight is the row-major operand read straight from memory, and only the small A is
+    /// packed (transposed into 16-token panels). Work items are blocks of rows of B.
+    static func transposedB(_ o: MatmulOperands, pool: ThreadPool?) {
+        let panels = (o.m + 15) / 16
+        let packed = UnsafeMutablePointer<Float>.allocate(capacity: panels * o.k * 16)
+        defer { packed.deallocate() }
+        let packOne = { (panel: Int) in
+            let dst = packed + panel * o.k * 16
+            let rows = min(16, o.m - panel * 16)
+            for p in 0..<o.k {
+                var v = V()
+                for lane in 0..<rows { v[lane] = o.a[(panel * 16 + lane) * o.lda + p] }
+                store(v, dst + p * 16)
+            }
+        }
+        if let pool, panels > 1 { pool.parallelFor(panels, packOne) } else { for p in 0..<panels { packOne(p) } }
+
+        let threads = pool?.threadCount ?? 1
+        let perThread = (o.n + 8 * threads - 1) / (8 * threads)
+        let piece = max(60, (perThread + 5) / 6 * 6)
+        o.split(o.n, piece: piece, pool: pool) { first, end in
+            var pc = 0
+            while pc < o.k {
+                let kc = min(o.k <= 1024 ? o.k : depthBlock, o.k - pc)
+                var j = first
+                while j < end {
+                    for panel in 0..<panels {
+                        transposedTile(o, weightRow: j, rows: min(6, end - j), depth: pc, kc: kc,
+                                       panel: panel, packed: packed + panel * o.k * 16 + pc * 16)
+                    }
+                    j += 6
+                }
+                pc += kc
+            }
+        }
+    }
+
+    @inline(never)
+    static func transposedTile(_ o: MatmulOperands, weightRow j: Int, rows: Int, depth: Int, kc: Int,
+                               panel: Int, packed: UnsafePointer<Float>) {
+        let t = tile(o.b + j * o.ldb + depth, o.ldb, rows: rows, packed, kc)
+        let tokens = min(16, o.m - panel * 16)
+        let first = depth == 0
+        let i0 = panel * 16
+        transposedEmit(o, t.0, column: j, tokens: tokens, firstRow: i0, first: first)
+        if rows > 1 { transposedEmit(o, t.1, column: j + 1, tokens: tokens, firstRow: i0, first: first) }
+        if rows > 2 { transposedEmit(o, t.2, column: j + 2, tokens: tokens, firstRow: i0, first: first) }
+        if rows > 3 { transposedEmit(o, t.3, column: j + 3, tokens: tokens, firstRow: i0, first: first) }
+        if rows > 4 { transposedEmit(o, t.4, column: j + 4, tokens: tokens, firstRow: i0, first: first) }
+        if rows > 5 { transposedEmit(o, t.5, column: j + 5, tokens: tokens, firstRow: i0, first: first) }
+    }
+
+    /// Lane `t` of `sum` is C[firstRow + t, column].
+    @inline(__always)
+    static func transposedEmit(_ o: MatmulOperands, _ sum: V, column j: Int, tokens: Int, firstRow: Int, first: Bool) {
+        if first {
+            for lane in 0..<tokens { o.emit(sum[lane], row: firstRow + lane, column: j) }
+        } else {
+            for lane in 0..<tokens { o.c[(firstRow + lane) * o.ldc + j] += sum[lane] }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// GPT2Kernels: placeholder until the module lands.

@@ -1,0 +1,100 @@
+extension Kernels {
+    /// Up to this many rows of `a` take the streaming GEMV path (bandwidth-bound: every weight
+    /// is read once from memory); more rows take the packed, register-blocked GEMM path.
+    static let gemvMaxRows = 4
+
+    /// `C[m, n] = A[m, k] · B (+ bias[n])`, or `C += A · B (+ bias)` when `accumulate`.
+    ///
+    /// - `a`: activations, `m` rows of `k` floats, row stride `lda`.
+    /// - `b`: the weight. `transposedB == false`: `[k, n]` row-major with row stride `ldb`
+    ///   (Hugging Face Conv1D layout: GPT-2's c_attn, c_proj, c_fc). `transposedB == true`:
+    ///   `[n, k]` row-major with row stride `ldb` (a tied lm_head: `logits = h · wte^T`).
+    /// - `bias`: `n` floats or nil. `c`: `m` rows of `n` floats, row stride `ldc`; must not
+    ///   overlap `a` or `b`.
+    /// - `pool`: splits the columns of C (the weight) over threads, so each thread streams a
+    ///   disjoint slice of `b`.
+    public static func matmul(a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, transposedB: Bool,
+                              bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int,
+                              m: Int, n: Int, k: Int, accumulate: Bool = false, pool: ThreadPool?) {
+        if m <= 0 || n <= 0 { return }
+        if k <= 0 {
+            for i in 0..<m {
+                for j in 0..<n {
+                    let base: Float = accumulate ? c[i * ldc + j] : 0
+                    c[i * ldc + j] = base + (bias?[j] ?? 0)
+                }
+            }
+            return
+        }
+        let operands = MatmulOperands(a: a, lda: lda, b: b, ldb: ldb, bias: bias, c: c, ldc: ldc,
+                                      m: m, n: n, k: k, accumulate: accumulate)
+        if m <= gemvMaxRows {
+            if transposedB {
+                GEMV.dotRows(operands, pool: pool)
+            } else {
+                GEMV.streamRows(operands, pool: pool)
+            }
+        } else {
+            if transposedB {
+                GEMM.transposedB(operands, pool: pool)
+            } else {
+                GEMM.plain(operands, pool: pool)
+            }
+        }
+    }
+}
+
+/// The arguments of one `Kernels.matmul` call, passed whole to the GEMV / GEMM drivers.
+struct MatmulOperands: @unchecked Sendable {
+    let a: UnsafePointer<Float>
+    let lda: Int
+    let b: UnsafePointer<Float>
+    let ldb: Int
+    let bias: UnsafePointer<Float>?
+    let c: UnsafeMutablePointer<Float>
+    let ldc: Int
+    let m: Int
+    let n: Int
+    let k: Int
+    let accumulate: Bool
+
+    /// Writes a computed value `sum` (the dot product of row `i` and column `j`) into C.
+    @inline(__always)
+    func emit(_ sum: Float, row i: Int, column j: Int) {
+        var value = sum
+        if let bias { value += bias[j] }
+        if accumulate { value += c[i * ldc + j] }
+        c[i * ldc + j] = value
+    }
+
+    /// Writes 16 computed values for row `i`, columns `j..<j+16`.
+    @inline(__always)
+    func emit(_ sum: SIMD16<Float>, row i: Int, column j: Int) {
+        var value = sum
+        if let bias { value += Kernels.load(bias + j) }
+        let target = c + i * ldc + j
+        if accumulate { value += Kernels.load(target) }
+        Kernels.store(value, target)
+    }
+
+    /// Writes the first `width` lanes of `sum` for row `i`, columns `j..<j+width`.
+    @inline(__always)
+    func emit(_ sum: SIMD16<Float>, row i: Int, column j: Int, width: Int) {
+        if width == 16 {
+            emit(sum, row: i, column: j)
+        } else {
+            for lane in 0..<width { emit(sum[lane], row: i, column: j + lane) }
+        }
+    }
+
+    /// Runs `body(first, end)` over `[0, total)` cut into pieces of `piece` (a multiple of the
+    /// kernel's width), spread over `pool`.
+    func split(_ total: Int, piece: Int, pool: ThreadPool?, _ body: (Int, Int) -> Void) {
+        let pieces = (total + piece - 1) / piece
+        if let pool, pool.threadCount > 1, pieces > 1 {
+            pool.parallelFor(pieces) { p in body(p * piece, min(total, (p + 1) * piece)) }
+        } else {
+            body(0, total)
+        }
+    }
+}
