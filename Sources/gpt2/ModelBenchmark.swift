@@ -49,10 +49,11 @@ struct ModelBenchmark {
         }
         let oneStream = batchRates["1"]!
         if !batchSizes.contains(1) { batchRates["1"] = nil }
+        let peakRSS = peakResidentMegabytes() ?? 0   // before the bandwidth probe's own buffer
         let bandwidth = ReadBandwidth.measure(pool: workspace.pool)
         let weightBytes = Double(model.weights.byteCount)
         let output = Output(prompt_tok_s: promptRate, decode_tok_s: oneStream, batch_tok_s: batchRates,
-                            peak_rss_mb: peakResidentMegabytes() ?? 0, read_gb_s: bandwidth,
+                            peak_rss_mb: peakRSS, read_gb_s: bandwidth,
                             bound_tok_s: bandwidth * 1e9 / weightBytes, weight_mb: weightBytes / 1e6,
                             threads: threads, prompt_tokens: promptTokens, gen_tokens: genTokens)
         if json {
