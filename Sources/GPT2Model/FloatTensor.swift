@@ -41,3 +41,22 @@ public final class FloatStorage: @unchecked Sendable {
         return FloatTensor(pointer: UnsafePointer(pointer + offset), shape: shape, owner: self)
     }
 }
+
+/// An owned, 64-byte aligned block of bytes (quantized weights, misaligned tensors' copies).
+public final class RawStorage: @unchecked Sendable {
+    public let pointer: UnsafeMutableRawPointer
+    public let byteCount: Int
+
+    public init(byteCount: Int) {
+        self.byteCount = byteCount
+        pointer = .allocate(byteCount: max(byteCount, 1), alignment: 64)
+    }
+
+    deinit { pointer.deallocate() }
+}
+
+/// Keeps several owners alive together (a weight whose values and scales live in different places).
+final class Retained: @unchecked Sendable {
+    let objects: [AnyObject]
+    init(_ objects: [AnyObject]) { self.objects = objects }
+}

@@ -63,7 +63,7 @@ public final class GPT2Model: Sendable {
         for sequence in sequences {
             for (t, token) in sequence.tokens.enumerated() {
                 let dst = x + row * c
-                dst.update(from: weights.tokenEmbedding.pointer + token * c, count: c)
+                embed(token, into: dst)
                 Kernels.add(weights.positionEmbedding.pointer + (sequence.cache.count + t) * c, into: dst, count: c)
                 row += 1
             }
@@ -93,9 +93,8 @@ public final class GPT2Model: Sendable {
         case .none: break
         }
         let out = workspace.logits.base
-        Kernels.matmul(a: normed, lda: c, b: weights.lmHead.pointer, ldb: c, transposedB: true,
-                       bias: nil, c: out, ldc: config.vocabSize,
-                       m: logitRows, n: config.vocabSize, k: c, pool: pool)
+        Kernels.linear(a: normed, lda: c, weight: weights.lmHead, bias: nil, c: out, ldc: config.vocabSize,
+                       m: logitRows, pool: pool)
         return LogitsView(pointer: out, rows: logitRows, vocabularySize: config.vocabSize)
     }
 
@@ -110,8 +109,8 @@ public final class GPT2Model: Sendable {
 
         Kernels.layerNorm(input: x, output: normed, weight: w.ln1Weight.pointer, bias: w.ln1Bias.pointer,
                           rows: rows, cols: c, epsilon: eps, pool: pool)
-        Kernels.matmul(a: normed, lda: c, b: w.attentionWeight.pointer, ldb: 3 * c, transposedB: false,
-                       bias: w.attentionBias.pointer, c: qkv, ldc: 3 * c, m: rows, n: 3 * c, k: c, pool: pool)
+        Kernels.linear(a: normed, lda: c, weight: w.attention, bias: w.attentionBias.pointer,
+                       c: qkv, ldc: 3 * c, m: rows, pool: pool)
 
         // Each sequence appends its keys and values to its cache, then attends over it.
         var start = 0
@@ -129,18 +128,31 @@ public final class GPT2Model: Sendable {
                                     scratch: workspace.attentionScratch.base, pool: pool)
             start += n
         }
-        Kernels.matmul(a: att, lda: c, b: w.attentionProjectionWeight.pointer, ldb: c, transposedB: false,
-                       bias: w.attentionProjectionBias.pointer, c: x, ldc: c, m: rows, n: c, k: c,
-                       accumulate: true, pool: pool)
+        Kernels.linear(a: att, lda: c, weight: w.attentionProjection, bias: w.attentionProjectionBias.pointer,
+                       c: x, ldc: c, m: rows, accumulate: true, pool: pool)
 
         Kernels.layerNorm(input: x, output: normed, weight: w.ln2Weight.pointer, bias: w.ln2Bias.pointer,
                           rows: rows, cols: c, epsilon: eps, pool: pool)
-        Kernels.matmul(a: normed, lda: c, b: w.mlpWeight.pointer, ldb: f, transposedB: false,
-                       bias: w.mlpBias.pointer, c: mlp, ldc: f, m: rows, n: f, k: c, pool: pool)
+        Kernels.linear(a: normed, lda: c, weight: w.mlp, bias: w.mlpBias.pointer,
+                       c: mlp, ldc: f, m: rows, pool: pool)
         Kernels.geluTanh(mlp, count: rows * f, pool: pool)
-        Kernels.matmul(a: mlp, lda: f, b: w.mlpProjectionWeight.pointer, ldb: c, transposedB: false,
-                       bias: w.mlpProjectionBias.pointer, c: x, ldc: c, m: rows, n: c, k: f,
-                       accumulate: true, pool: pool)
+        Kernels.linear(a: mlp, lda: f, weight: w.mlpProjection, bias: w.mlpProjectionBias.pointer,
+                       c: x, ldc: c, m: rows, accumulate: true, pool: pool)
+    }
+
+    /// Writes token `token`'s embedding row, widened to fp32, to `destination` (C floats).
+    private func embed(_ token: Int, into destination: UnsafeMutablePointer<Float>) {
+        let c = config.embeddingSize, table = weights.tokenEmbedding
+        switch table.format {
+        case .f32:
+            destination.update(from: table.data.assumingMemoryBound(to: Float.self) + token * c, count: c)
+        case .f16:
+            Kernels.convertF16toF32(table.data + token * c * 2, to: destination, count: c)
+        case .bf16:
+            Kernels.convertBF16toF32(table.data + token * c * 2, to: destination, count: c)
+        case .int8, .q4:
+            preconditionFailure("GPT2Weights refuses quantized embedding tables")
+        }
     }
 
     private func validate(_ sequences: [SequenceInput]) throws {

@@ -1,8 +1,9 @@
 import Foundation
+import GPT2Kernels
 
 extension GPT2Weights {
-    /// All parameters in one contiguous buffer (ParameterLayout order), as llm.c keeps them, so
-    /// an optimizer can later walk them as one array.
+    /// All parameters in one contiguous fp32 buffer (ParameterLayout order), as llm.c keeps
+    /// them, so an optimizer can later walk them as one array.
     public static func zeros(config: GPT2Config) throws -> (weights: GPT2Weights, storage: FloatStorage) {
         let entries = ParameterLayout.entries(for: config)
         let storage = FloatStorage(count: entries.reduce(0) { $0 + $1.elementCount })
@@ -12,10 +13,13 @@ extension GPT2Weights {
             offsets[entry.name] = offset
             offset += entry.elementCount
         }
-        let weights = try GPT2Weights(config: config) { name, shape in
-            storage.tensor(offset: offsets[name]!, shape: shape)
-        }
-        return (weights, storage)
+        let source = Source(
+            vector: { name, shape in storage.tensor(offset: offsets[name]!, shape: shape) },
+            matrix: { name, k, n, layout in
+                WeightMatrix(f32: UnsafePointer(storage.pointer + offsets[name]!), layout: layout,
+                             inputs: k, outputs: n, owner: storage)
+            })
+        return (try GPT2Weights(config: config, source: source), storage)
     }
 
     /// GPT-2's initialisation (as in Hugging Face transformers and nanoGPT): linear and embedding

@@ -2,28 +2,79 @@ import Foundation
 import GPT2Kernels
 
 extension GPT2Weights {
-    /// Binds every parameter of `config` to the checkpoint's tensors. fp32 tensors are used in
-    /// place from the memory map (copied only if the file leaves them misaligned); fp16 and bf16
-    /// tensors are widened to fp32 once, since the kernels compute in fp32.
+    /// Binds every parameter of `config` to the checkpoint's tensors, without copying what is
+    /// already in a format the kernels compute from: fp32, fp16, bf16, int8 and q4 matrices are
+    /// used in place from the memory map. Vectors (LayerNorm, biases, wpe) are widened to fp32.
     public static func load(from checkpoint: CheckpointDirectory, config: GPT2Config) throws -> GPT2Weights {
-        let accepted: Set<TensorDType> = [.f32, .f16, .bf16]
-        func tensor(_ name: String, _ shape: [Int]) throws -> FloatTensor {
-            let (file, info) = try checkpoint.require(name, shape: shape, dtypes: accepted)
+        let floats: Set<TensorDType> = [.f32, .f16, .bf16]
+        let vector: (String, [Int]) throws -> FloatTensor = { name, shape in
+            let (file, info) = try checkpoint.require(name, shape: shape, dtypes: floats)
             return floatTensor(file: file, info: info, shape: shape)
         }
-        var head: FloatTensor? = nil
-        if checkpoint.tensor("lm_head.weight") != nil {
-            let (file, info) = try checkpoint.require("lm_head.weight", shape: [config.vocabSize, config.embeddingSize], dtypes: accepted)
-            // A head saved beside a tied wte is a copy of it; share the one in memory.
-            if let (wteFile, wteInfo) = checkpoint.tensor("wte.weight"),
-               let a = file.bytes(of: info.name), let b = wteFile.bytes(of: wteInfo.name),
-               info.dtype == wteInfo.dtype, a.count == b.count, memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 {
-                head = nil
+        let matrix: (String, Int, Int, WeightMatrix.Layout) throws -> WeightMatrix = { name, k, n, layout in
+            try loadMatrix(checkpoint, name: name, inputs: k, outputs: n, layout: layout)
+        }
+        var head: WeightMatrix? = nil
+        let headName = "lm_head.weight"
+        let quantizedHead = checkpoint.tensor(QuantizedTensorNames.int8(headName).values) != nil
+            || checkpoint.tensor(QuantizedTensorNames.q4(headName).values) != nil
+        if quantizedHead || checkpoint.tensor(headName) != nil {
+            let (c, v) = (config.embeddingSize, config.vocabSize)
+            if !quantizedHead, isCopyOfEmbedding(checkpoint) {
+                head = nil   // a head saved beside a tied wte is the same tensor: share the one in memory
             } else {
-                head = floatTensor(file: file, info: info, shape: [config.vocabSize, config.embeddingSize])
+                head = try loadMatrix(checkpoint, name: headName, inputs: c, outputs: v, layout: .outputMajor)
             }
         }
-        return try GPT2Weights(config: config, lmHead: head, tensor: tensor)
+        return try GPT2Weights(config: config, source: Source(vector: vector, matrix: matrix, untiedHead: head))
+    }
+
+    private static func isCopyOfEmbedding(_ checkpoint: CheckpointDirectory) -> Bool {
+        guard let (file, info) = checkpoint.tensor("lm_head.weight"), let (wteFile, wteInfo) = checkpoint.tensor("wte.weight"),
+              info.dtype == wteInfo.dtype, let a = file.bytes(of: info.name), let b = wteFile.bytes(of: wteInfo.name),
+              a.count == b.count else { return false }
+        return memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0
+    }
+
+    /// A linear weight in whichever format the checkpoint stores it (see `QuantizedTensorNames`).
+    static func loadMatrix(_ checkpoint: CheckpointDirectory, name: String, inputs k: Int, outputs n: Int,
+                           layout: WeightMatrix.Layout) throws -> WeightMatrix {
+        let int8 = QuantizedTensorNames.int8(name), q4 = QuantizedTensorNames.q4(name)
+        if checkpoint.tensor(int8.values) != nil {
+            let (file, _) = try checkpoint.require(int8.values, shape: [n, k], dtypes: [.i8])
+            let (scaleFile, scaleInfo) = try checkpoint.require(int8.scales, shape: [n], dtypes: [.f32])
+            let scales = aligned(scaleFile, scaleInfo, alignment: 4)
+            return WeightMatrix(format: .int8, layout: .outputMajor, inputs: k, outputs: n,
+                                data: file.data(of: int8.values)!, scales: scales.pointer,
+                                owner: Retained([checkpoint, scales.owner]))
+        }
+        if checkpoint.tensor(q4.values) != nil {
+            let block = WeightMatrix.q4BlockSize
+            guard k % block == 0 else {
+                throw CheckpointError.wrongShape(checkpoint.url, tensor: q4.values, expected: [n, k / 2], actual: [n, k / 2])
+            }
+            let (file, _) = try checkpoint.require(q4.values, shape: [n, k / 2], dtypes: [.u8])
+            let (scaleFile, scaleInfo) = try checkpoint.require(q4.scales, shape: [n, k / block], dtypes: [.f16])
+            let scales = aligned(scaleFile, scaleInfo, alignment: 2)
+            return WeightMatrix(format: .q4, layout: .outputMajor, inputs: k, outputs: n,
+                                data: file.data(of: q4.values)!, scales: scales.pointer,
+                                owner: Retained([checkpoint, scales.owner]))
+        }
+        let shape = layout == .inputMajor ? [k, n] : [n, k]
+        let (file, info) = try checkpoint.require(name, shape: shape, dtypes: [.f32, .f16, .bf16])
+        let format: WeightMatrix.Format = info.dtype == .f32 ? .f32 : info.dtype == .f16 ? .f16 : .bf16
+        let data = aligned(file, info, alignment: info.dtype.byteSize)
+        return WeightMatrix(format: format, layout: layout, inputs: k, outputs: n,
+                            data: data.pointer, owner: Retained([checkpoint, data.owner]))
+    }
+
+    /// The tensor's bytes in place, or an aligned copy when the file leaves them misaligned.
+    private static func aligned(_ file: SafetensorsFile, _ info: TensorInfo, alignment: Int) -> (pointer: UnsafeRawPointer, owner: AnyObject) {
+        let raw = file.data(of: info.name)!
+        if Int(bitPattern: raw) % alignment == 0 { return (raw, file) }
+        let copy = RawStorage(byteCount: info.byteCount)
+        copy.pointer.copyMemory(from: raw, byteCount: info.byteCount)
+        return (UnsafeRawPointer(copy.pointer), copy)
     }
 
     static func floatTensor(file: SafetensorsFile, info: TensorInfo, shape: [Int]) -> FloatTensor {

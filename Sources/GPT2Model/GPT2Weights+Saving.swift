@@ -1,54 +1,50 @@
 import Foundation
+import GPT2Kernels
 
 extension GPT2Weights {
-    /// Writes `config.json` and `model.safetensors` (fp32, names as Hugging Face's
-    /// GPT2LMHeadModel saves them) into `directory`, creating it if needed. Each file is written
-    /// to a temporary name and renamed, so a failure leaves no half-written file.
+    /// Writes `config.json` and `model.safetensors` into `directory`, creating it if needed:
+    /// vectors as F32, matrices in their own format (see `QuantizedTensorNames`), names as
+    /// Hugging Face's GPT2LMHeadModel saves them. fp32/fp16/bf16 files load in transformers.
+    /// Each file is written to a temporary name and renamed, so a failure leaves no
+    /// half-written file.
     public func save(config: GPT2Config, to directory: URL, metadata: [String: String] = [:]) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var writer = SafetensorsWriter()
         writer.metadata = metadata.merging(["format": "pt"]) { a, _ in a }
-        for entry in ParameterLayout.entries(for: config) {
-            let t = try tensor(named: entry.name, config: config)
-            writer.add(name: CheckpointDirectory.tensorPrefix + entry.name, dtype: .f32, shape: t.shape,
-                       bytes: UnsafeRawBufferPointer(start: t.pointer, count: t.elementCount * 4))
+        let prefix = CheckpointDirectory.tensorPrefix
+        for (name, tensor) in vectors {
+            writer.add(name: prefix + name, dtype: .f32, shape: tensor.shape,
+                       bytes: UnsafeRawBufferPointer(start: tensor.pointer, count: tensor.elementCount * 4))
         }
-        if !lmHeadIsTied {
-            writer.add(name: "lm_head.weight", dtype: .f32, shape: lmHead.shape,
-                       bytes: UnsafeRawBufferPointer(start: lmHead.pointer, count: lmHead.elementCount * 4))
+        var narrowest: WeightMatrix.Format = .f32
+        var all = matrices.map { (prefix + $0.name, $0.weight) }
+        if !lmHeadIsTied { all.append(("lm_head.weight", lmHead)) }
+        for (name, weight) in all {
+            Self.add(weight, named: name, to: &writer)
+            if weight.format == .int8 || weight.format == .q4 { narrowest = weight.format }
         }
+        if narrowest != .f32 { writer.metadata[QuantizedTensorNames.metadataKey] = narrowest.rawValue }
         try writer.write(to: directory.appendingPathComponent(CheckpointDirectory.singleFileName))
         try config.jsonData().write(to: directory.appendingPathComponent("config.json"), options: .atomic)
     }
 
-    /// The tensor of a `ParameterLayout` name.
-    public func tensor(named name: String, config: GPT2Config) throws -> FloatTensor {
-        switch name {
-        case "wte.weight": return tokenEmbedding
-        case "wpe.weight": return positionEmbedding
-        case "ln_f.weight": return finalNormWeight
-        case "ln_f.bias": return finalNormBias
-        default: break
-        }
-        let parts = name.split(separator: ".", maxSplits: 2)
-        guard parts.count == 3, parts[0] == "h", let i = Int(parts[1]), i >= 0, i < layers.count else {
-            throw ConfigError.invalidField(nil, field: name, expected: "a GPT-2 parameter name")
-        }
-        let l = layers[i]
-        switch parts[2] {
-        case "ln_1.weight": return l.ln1Weight
-        case "ln_1.bias": return l.ln1Bias
-        case "attn.c_attn.weight": return l.attentionWeight
-        case "attn.c_attn.bias": return l.attentionBias
-        case "attn.c_proj.weight": return l.attentionProjectionWeight
-        case "attn.c_proj.bias": return l.attentionProjectionBias
-        case "ln_2.weight": return l.ln2Weight
-        case "ln_2.bias": return l.ln2Bias
-        case "mlp.c_fc.weight": return l.mlpWeight
-        case "mlp.c_fc.bias": return l.mlpBias
-        case "mlp.c_proj.weight": return l.mlpProjectionWeight
-        case "mlp.c_proj.bias": return l.mlpProjectionBias
-        default: throw ConfigError.invalidField(nil, field: name, expected: "a GPT-2 parameter name")
+    private static func add(_ w: WeightMatrix, named name: String, to writer: inout SafetensorsWriter) {
+        let data = UnsafeRawBufferPointer(start: w.data, count: w.dataByteCount)
+        let scales = UnsafeRawBufferPointer(start: w.scales, count: w.scalesByteCount)
+        let (k, n) = (w.inputs, w.outputs)
+        let shape = w.layout == .inputMajor ? [k, n] : [n, k]
+        switch w.format {
+        case .f32: writer.add(name: name, dtype: .f32, shape: shape, bytes: data)
+        case .f16: writer.add(name: name, dtype: .f16, shape: shape, bytes: data)
+        case .bf16: writer.add(name: name, dtype: .bf16, shape: shape, bytes: data)
+        case .int8:
+            let names = QuantizedTensorNames.int8(name)
+            writer.add(name: names.values, dtype: .i8, shape: [n, k], bytes: data)
+            writer.add(name: names.scales, dtype: .f32, shape: [n], bytes: scales)
+        case .q4:
+            let names = QuantizedTensorNames.q4(name)
+            writer.add(name: names.values, dtype: .u8, shape: [n, k / 2], bytes: data)
+            writer.add(name: names.scales, dtype: .f16, shape: [n, k / WeightMatrix.q4BlockSize], bytes: scales)
         }
     }
 }
