@@ -1,1 +1,0 @@
-// GPT2Tokenizer: placeholder until the module lands.
