@@ -34,7 +34,7 @@ struct ModelOptions: ParsableArguments {
             return try BPETokenizer(directory: directory)
         } catch let error as TokenizerError {
             let gpt2 = try BPETokenizer.gpt2()
-            if case .missingFiles = error, vocabularySize == gpt2.vocabularySize { return gpt2 }
+            if case .noTokenizerFiles = error, vocabularySize == gpt2.vocabularySize { return gpt2 }
             throw error
         }
     }
