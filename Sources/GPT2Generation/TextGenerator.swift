@@ -88,7 +88,8 @@ public final class TextGenerator {
             generated.append(next)
             guard emit(decoder.append(next), token: next) else { finish = .stop; break }
             guard generated.count < parameters.maxTokens else { break }
-            guard cache.count < cache.capacity else { break }
+            // Like transformers' max_length: prompt and output together fill at most the context.
+            guard promptIDs.count + generated.count < config.contextLength else { break }
             logits = try model.forward([.init(tokens: [next], cache: cache)], workspace: workspace)
         }
         if !ended, let last = generated.last {
