@@ -27,6 +27,10 @@ final class BPEModel: Sendable {
 
     static let endOfText = "<|endoftext|>"
 
+    /// Ids must be below this (16,777,216): far above any real vocabulary, low enough that a
+    /// corrupt id cannot make the id tables huge.
+    static let maximumID = 1 << 24
+
     /// Builds the model and checks that every merge joins two tokens into a third.
     ///
     /// - Parameters:
@@ -46,7 +50,7 @@ final class BPEModel: Sendable {
         }
         var maxID = -1
         try vocabulary.forEach { spelling, id in
-            guard id >= 0 && id < Int(Int32.max) else {
+            guard id >= 0 && id < Self.maximumID else {
                 throw TokenizerError.invalidTokenID(
                     file: vocabularyFile, token: String(decoding: spelling, as: UTF8.self), id: id)
             }

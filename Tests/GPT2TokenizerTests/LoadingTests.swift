@@ -196,11 +196,19 @@ struct LoadingTests {
         }
     }
 
-    @Test func vocabularyWithoutByteTokensOrEndOfText_isRejected() throws {
+    @Test func vocabularyWithBadIDsOrWithoutByteTokensOrEndOfText_isRejected() throws {
         try withTemporaryDirectory { directory in
             let vocabulary = directory.appendingPathComponent("vocab.json")
             let merges = directory.appendingPathComponent("merges.txt")
             try Data("#version: 0.2\n".utf8).write(to: merges)
+            try Data(#"{"a": -1}"#.utf8).write(to: vocabulary)
+            #expect(throws: TokenizerError.invalidTokenID(file: vocabulary, token: "a", id: -1)) {
+                try BPETokenizer(vocabulary: vocabulary, merges: merges)
+            }
+            try Data(#"{"a": 4000000000}"#.utf8).write(to: vocabulary)
+            #expect(throws: TokenizerError.invalidTokenID(file: vocabulary, token: "a", id: 4_000_000_000)) {
+                try BPETokenizer(vocabulary: vocabulary, merges: merges)
+            }
             try Data(#"{"a": 0}"#.utf8).write(to: vocabulary)
             #expect(throws: TokenizerError.missingByteToken(file: vocabulary, byte: 0, spelling: "Ā")) {
                 try BPETokenizer(vocabulary: vocabulary, merges: merges)
