@@ -290,6 +290,12 @@ def random_cases(rng, reference_classes):
              "123", "4", "!", "?!", "-", "<|endoftext|>", "\u3000", "\xa0", "\r\n", "\u0301", "ß"]
     for _ in range(60):
         cases.append(("random-words", "".join(rng.choice(words) for _ in range(rng.randint(1, 25)))))
+    tricky = list("aAsStTmMdDlLrReEvV'’ 1234567890.,!?-_\t\n\r\x0b\x0c\x1c\x1f\x00\x7f") + [
+        "\u00a0", "\u3000", "\u2003", "\u0085", "\u2028", "\u200b", "é", "e\u0301", "ß", "日", "한", "😀", "👍🏽",
+        "\u200d", "١", "½", "Ⅻ", "ǅ", "ʰ", "\U0001d400", "\u0e01", "\u0e31", "\u093f", "क", "  ", "\r\n", "'s",
+        "'ll", "'re", "<|endoftext|>"]
+    for _ in range(200):
+        cases.append(("random-tricky", "".join(rng.choice(tricky) for _ in range(rng.randint(1, 30)))))
     for _ in range(15):
         alphabet = rng.choice(["ab", "abc", "eto", "aeiouy", "0123", "xyzXYZ", "qu"])
         cases.append(("random-long", "".join(rng.choice(alphabet) for _ in range(rng.randint(300, 1500)))))

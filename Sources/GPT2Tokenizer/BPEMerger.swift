@@ -67,22 +67,34 @@ struct BPEMerger {
             for i in 0..<(count - 1) where pairs[i] < best { best = pairs[i] }
             if best == MergeTable.none { break }
             let merged = UInt32(truncatingIfNeeded: best)
+            // One pass, compacting in place. The pair left of each written symbol is looked up
+            // again only if either side is new; two untouched neighbours keep their old entry.
+            // Writes never overtake reads (write <= read), so old entries are read before they
+            // are overwritten.
             var write = 0
             var read = 0
+            var previousWasMerged = false
             while read < count {
-                if read + 1 < count && pairs[read] == best {
+                let source = read
+                let isMerge = read + 1 < count && pairs[read] == best
+                if isMerge {
                     symbols[write] = merged
                     read += 2
                 } else {
                     symbols[write] = symbols[read]
                     read += 1
                 }
+                if write > 0 {
+                    if isMerge || previousWasMerged {
+                        pairs[write - 1] = context.lookup(symbols[write - 1], symbols[write])
+                    } else {
+                        pairs[write - 1] = pairs[source - 1]
+                    }
+                }
+                previousWasMerged = isMerge
                 write += 1
             }
             count = write
-            if count > 1 {
-                for i in 0..<(count - 1) { pairs[i] = context.lookup(symbols[i], symbols[i + 1]) }
-            }
         }
         for i in 0..<count { output[i] = Int(symbols[i]) }
         return count

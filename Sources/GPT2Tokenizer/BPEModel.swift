@@ -1,14 +1,5 @@
 import Foundation
 
-/// One line of a merges list: `left right`, joined into `left + right`.
-struct MergeRule: Sendable {
-    let left: String
-    let right: String
-    /// Where the rule came from, for error messages: a 1-based line number in a merges file, or
-    /// a 1-based position in tokenizer.json's `model.merges` array.
-    let line: Int
-}
-
 /// A string that `encode(_:allowSpecialTokens: true)` maps straight to one id.
 struct SpecialToken: Sendable {
     let bytes: [UInt8]
@@ -36,6 +27,10 @@ final class BPEModel: Sendable {
 
     static let endOfText = "<|endoftext|>"
 
+    /// Ids must be below this (16,777,216): far above any real vocabulary, low enough that a
+    /// corrupt id cannot make the id tables huge.
+    static let maximumID = 1 << 24
+
     /// Builds the model and checks that every merge joins two tokens into a third.
     ///
     /// - Parameters:
@@ -45,66 +40,90 @@ final class BPEModel: Sendable {
     ///     are the special tokens.
     ///   - vocabularyFile, mergesFile: named in errors.
     init(
-        vocabulary: [String: Int], merges: [MergeRule], addedTokens: [(content: String, id: Int)],
+        vocabulary: SpellingTable, merges: MergeList, addedTokens: [(content: String, id: Int)],
         vocabularyFile: URL, mergesFile: URL
     ) throws {
         var vocabulary = vocabulary
-        for added in addedTokens where vocabulary[added.content] == nil {
-            vocabulary[added.content] = added.id
+        // An added token's own id wins over a vocabulary entry of the same spelling.
+        for added in addedTokens {
+            vocabulary.insert(added.content, id: added.id)
         }
         var maxID = -1
-        for (token, id) in vocabulary {
-            guard id >= 0 && id < Int(Int32.max) else {
-                throw TokenizerError.invalidTokenID(file: vocabularyFile, token: token, id: id)
+        try vocabulary.forEach { spelling, id in
+            guard id >= 0 && id < Self.maximumID else {
+                throw TokenizerError.invalidTokenID(
+                    file: vocabularyFile, token: String(decoding: spelling, as: UTF8.self), id: id)
             }
             maxID = max(maxID, id)
         }
         let size = maxID + 1
 
-        var bytesByID = [[UInt8]?](repeating: nil, count: size)
-        for (token, id) in vocabulary {
-            bytesByID[id] = ByteEncoder.bytes(ofToken: token)
+        // Token bytes by id: each spelling through the byte alphabet.
+        var spellingOfID = [(start: Int, count: Int)?](repeating: nil, count: size)
+        var spellings: [UInt8] = []
+        vocabulary.forEach { spelling, id in
+            spellingOfID[id] = (spellings.count, spelling.count)
+            spellings.append(contentsOf: spelling)
         }
         var tokenBytes: [UInt8] = []
+        tokenBytes.reserveCapacity(spellings.count)
         var tokenOffsets: [Int] = [0]
-        var isAssigned: [Bool] = []
         tokenOffsets.reserveCapacity(size + 1)
+        var isAssigned: [Bool] = []
         isAssigned.reserveCapacity(size)
-        for bytes in bytesByID {
-            tokenBytes.append(contentsOf: bytes ?? [])
-            tokenOffsets.append(tokenBytes.count)
-            isAssigned.append(bytes != nil)
+        spellings.withUnsafeBufferPointer { spellings in
+            for entry in spellingOfID {
+                if let entry {
+                    ByteEncoder.appendBytes(ofSpelling: UnsafeBufferPointer(rebasing: spellings[entry.start..<entry.start + entry.count]), to: &tokenBytes)
+                }
+                tokenOffsets.append(tokenBytes.count)
+                isAssigned.append(entry != nil)
+            }
         }
 
         var byteTokens = [UInt32](repeating: 0, count: 256)
         for byte in 0..<256 {
             let spelling = String(ByteEncoder.scalarOfByte[byte])
-            guard let id = vocabulary[spelling] else {
+            guard let id = vocabulary.id(of: spelling) else {
                 throw TokenizerError.missingByteToken(file: vocabularyFile, byte: UInt8(byte), spelling: spelling)
             }
             byteTokens[byte] = UInt32(id)
         }
 
-        var table = MergeTable(minimumCapacity: merges.count)
-        for (rank, rule) in merges.enumerated() {
-            guard let left = vocabulary[rule.left] else {
-                throw TokenizerError.mergeTokenNotInVocabulary(file: mergesFile, line: rule.line, token: rule.left)
+        var table = MergeTable(minimumCapacity: merges.entries.count)
+        try merges.bytes.withUnsafeBufferPointer { bytes in
+            for (rank, merge) in merges.entries.enumerated() {
+                let leftEnd = merge.start + merge.leftCount
+                let end = leftEnd + merge.rightCount
+                func id(_ range: Range<Int>) throws -> Int {
+                    let spelling = UnsafeBufferPointer(rebasing: bytes[range])
+                    guard let id = vocabulary.id(of: spelling) else {
+                        throw TokenizerError.mergeTokenNotInVocabulary(
+                            file: mergesFile, line: merge.line, token: String(decoding: spelling, as: UTF8.self))
+                    }
+                    return id
+                }
+                let left = try id(merge.start..<leftEnd)
+                let right = try id(leftEnd..<end)
+                let merged = try id(merge.start..<end)
+                table.insert(left: UInt32(left), right: UInt32(right), rank: UInt32(rank), merged: UInt32(merged))
             }
-            guard let right = vocabulary[rule.right] else {
-                throw TokenizerError.mergeTokenNotInVocabulary(file: mergesFile, line: rule.line, token: rule.right)
-            }
-            let joined = rule.left + rule.right
-            guard let merged = vocabulary[joined] else {
-                throw TokenizerError.mergeTokenNotInVocabulary(file: mergesFile, line: rule.line, token: joined)
-            }
-            table.insert(left: UInt32(left), right: UInt32(right), rank: UInt32(rank), merged: UInt32(merged))
         }
 
-        guard let endOfTextID = vocabulary[Self.endOfText] else {
+        guard let endOfTextID = vocabulary.id(of: Self.endOfText) else {
             throw TokenizerError.missingEndOfText(file: vocabularyFile)
         }
-        var specialIDs: [String: Int] = [Self.endOfText: endOfTextID]
-        for added in addedTokens { specialIDs[added.content] = vocabulary[added.content] }
+        // Special tokens are matched by bytes: canonically equivalent names stay distinct.
+        var specials: [SpecialToken] = [SpecialToken(bytes: Array(Self.endOfText.utf8), id: endOfTextID)]
+        for added in addedTokens where !added.content.isEmpty {
+            let bytes = Array(added.content.utf8)
+            let id = added.id
+            if let index = specials.firstIndex(where: { $0.bytes == bytes }) {
+                specials[index] = SpecialToken(bytes: bytes, id: id)
+            } else {
+                specials.append(SpecialToken(bytes: bytes, id: id))
+            }
+        }
 
         self.tokenBytes = tokenBytes
         self.tokenOffsets = tokenOffsets
@@ -112,10 +131,8 @@ final class BPEModel: Sendable {
         self.byteTokens = byteTokens
         self.merges = table
         self.endOfTextID = endOfTextID
-        self.specialTokenIDs = specialIDs
-        self.specialTokens = specialIDs
-            .filter { !$0.key.isEmpty }
-            .map { SpecialToken(bytes: Array($0.key.utf8), id: $0.value) }
-            .sorted { $0.bytes.count > $1.bytes.count }
+        self.specialTokenIDs = Dictionary(
+            specials.map { (String(decoding: $0.bytes, as: UTF8.self), $0.id) }, uniquingKeysWith: { _, last in last })
+        self.specialTokens = specials.sorted { $0.bytes.count > $1.bytes.count }
     }
 }

@@ -21,39 +21,51 @@ enum ByteEncoder {
         return scalars
     }()
 
+    /// For scalar values below 0x144, the byte the scalar spells, or -1; the alphabet ends at U+0143.
+    static let byteOfScalar: [Int16] = {
+        var table = [Int16](repeating: -1, count: 0x144)
+        for (byte, scalar) in scalarOfByte.enumerated() { table[Int(scalar.value)] = Int16(byte) }
+        return table
+    }()
+
     /// The byte a scalar spells, or nil for a scalar outside the byte alphabet.
     static func byte(of scalar: Unicode.Scalar) -> UInt8? {
-        let value = scalar.value
-        if value < 256 { return isPrintable(UInt8(value)) ? UInt8(value) : nil }
-        if value < 256 + 68 { return nonPrintableBytes[Int(value - 256)] }
-        return nil
+        let value = Int(scalar.value)
+        guard value < byteOfScalar.count, byteOfScalar[value] >= 0 else { return nil }
+        return UInt8(byteOfScalar[value])
     }
 
-    /// The bytes a vocabulary token stands for.
+    /// Appends the bytes a vocabulary token stands for, given its spelling as UTF-8.
     ///
-    /// A token with a scalar outside the byte alphabet (an added token such as `<|im_start|>`
+    /// A token with a scalar outside the byte alphabet (an added token such as `<|im start|>`
     /// with a plain space) stands for its own UTF-8, as Hugging Face's ByteLevel decoder does.
-    static func bytes(ofToken token: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(token.unicodeScalars.count)
-        for scalar in token.unicodeScalars {
-            guard let byte = byte(of: scalar) else { return Array(token.utf8) }
-            bytes.append(byte)
+    static func appendBytes(ofSpelling spelling: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
+        let mark = output.count
+        let complete: Bool = byteOfScalar.withUnsafeBufferPointer { table in
+            var i = 0
+            while i < spelling.count {
+                // Alphabet scalars take 1 UTF-8 byte (below U+0080) or 2 (U+0080...U+0143).
+                let b0 = spelling[i]
+                var value = Int(b0)
+                var length = 1
+                if b0 >= 0x80 {
+                    guard b0 & 0xE0 == 0xC0, i + 1 < spelling.count else { return false }
+                    value = Int(b0 & 0x1F) << 6 | Int(spelling[i + 1] & 0x3F)
+                    length = 2
+                }
+                guard value < table.count, table[value] >= 0 else { return false }
+                output.append(UInt8(table[value]))
+                i += length
+            }
+            return true
         }
-        return bytes
-    }
-
-    /// The byte-alphabet spelling of `bytes`.
-    static func token(ofBytes bytes: some Sequence<UInt8>) -> String {
-        var scalars = String.UnicodeScalarView()
-        for byte in bytes { scalars.append(scalarOfByte[Int(byte)]) }
-        return String(scalars)
+        if !complete {
+            output.removeSubrange(mark...)
+            output.append(contentsOf: spelling)
+        }
     }
 
     private static func isPrintable(_ byte: UInt8) -> Bool {
         (0x21...0x7E).contains(byte) || (0xA1...0xAC).contains(byte) || (0xAE...0xFF).contains(byte)
     }
-
-    /// The 68 non-printable bytes in byte order: the bytes spelled U+0100, U+0101, ...
-    private static let nonPrintableBytes: [UInt8] = (0..<256).map(UInt8.init).filter { !isPrintable($0) }
 }

@@ -7,7 +7,7 @@ import Foundation
 /// become an `[Int]` once at the end.
 final class EncodingSession {
     /// Texts shorter than this skip the piece cache: setting it up would cost more than it saves.
-    static let cacheThreshold = 2048
+    static let cacheThreshold = 512
 
     private var output: UnsafeMutablePointer<Int>
     private var outputCount = 0

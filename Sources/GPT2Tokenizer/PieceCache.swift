@@ -24,7 +24,7 @@ final class PieceCache {
 
     /// A cache sized for about `expectedPieces` distinct pieces.
     init(expectedPieces: Int) {
-        var capacity = 1024
+        var capacity = 64
         while capacity < 2 * expectedPieces && capacity < Self.maximumCapacity { capacity <<= 1 }
         self.capacity = capacity
         slots = .allocate(capacity: capacity)

@@ -64,22 +64,42 @@ struct ScalarClassTable: Sendable {
         var blockIndex = [UInt16](repeating: 0, count: 0x1100)
         var blocks: [UInt8] = []
         var known: [[UInt8]: UInt16] = [:]
+        var uniform = [UInt16?](repeating: nil, count: 4)
         var range = 0
         var block = [UInt8](repeating: 0, count: 256)
         for high in 0..<0x1100 {
-            for low in 0..<256 {
-                let codePoint = UInt32(high << 8 | low)
-                while range + 1 < starts.count && starts[range + 1] <= codePoint { range += 1 }
-                block[low] = classes[range]
-            }
-            if let number = known[block] {
-                blockIndex[high] = number
+            let first = UInt32(high << 8)
+            while range + 1 < starts.count && starts[range + 1] <= first { range += 1 }
+            let rangeEnd = range + 1 < starts.count ? starts[range + 1] : 0x110000
+            let number: UInt16
+            if rangeEnd >= first + 256 {
+                // The whole block lies in one range (most of the code space): share one block per class.
+                let cls = Int(classes[range])
+                if let existing = uniform[cls] {
+                    number = existing
+                } else {
+                    number = UInt16(known.count)
+                    let filled = [UInt8](repeating: classes[range], count: 256)
+                    known[filled] = number
+                    uniform[cls] = number
+                    blocks.append(contentsOf: filled)
+                }
             } else {
-                let number = UInt16(known.count)
-                known[block] = number
-                blockIndex[high] = number
-                blocks.append(contentsOf: block)
+                var r = range
+                for low in 0..<256 {
+                    let codePoint = first + UInt32(low)
+                    while r + 1 < starts.count && starts[r + 1] <= codePoint { r += 1 }
+                    block[low] = classes[r]
+                }
+                if let existing = known[block] {
+                    number = existing
+                } else {
+                    number = UInt16(known.count)
+                    known[block] = number
+                    blocks.append(contentsOf: block)
+                }
             }
+            blockIndex[high] = number
         }
         self.blockIndex = blockIndex
         self.blocks = blocks

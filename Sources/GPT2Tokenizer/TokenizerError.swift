@@ -45,7 +45,7 @@ public enum TokenizerError: Error, LocalizedError, Equatable {
         case let .mergeTokenNotInVocabulary(file, line, token):
             return "The merge at line \(line) of \(file.path) uses or produces the token \"\(token)\", which is not in the vocabulary."
         case let .invalidTokenID(file, token, id):
-            return "The vocabulary \(file.path) gives the token \"\(token)\" the id \(id), but ids must be between 0 and \(Int32.max - 1)."
+            return "The vocabulary \(file.path) gives the token \"\(token)\" the id \(id), but ids must be between 0 and \(BPEModel.maximumID - 1)."
         case let .missingByteToken(file, byte, spelling):
             return "The vocabulary \(file.path) has no token \"\(spelling)\" for the byte \(byte), which byte-level BPE needs for every byte."
         case let .missingEndOfText(file):

@@ -23,47 +23,45 @@ enum TokenizerFiles {
         }
     }
 
-    static func readJSONObject(_ file: URL) throws -> [String: Any] {
+    static func readJSON(_ file: URL) throws -> JSONValue {
         let data = try readData(file)
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: data, options: [])
-        } catch {
-            throw TokenizerError.invalidJSON(file: file, reason: "it does not parse as JSON (\(error))")
+        let result: Result<JSONValue, JSONReader.SyntaxError> = data.withUnsafeBytes { raw in
+            Result { () throws(JSONReader.SyntaxError) in try JSONReader.parse(raw.bindMemory(to: UInt8.self)) }
         }
-        guard let dictionary = object as? [String: Any] else {
-            throw TokenizerError.invalidJSON(file: file, reason: "the top level is not a JSON object")
+        switch result {
+        case .success(let value):
+            return value
+        case .failure(let error):
+            throw TokenizerError.invalidJSON(file: file, reason: "it is not valid JSON (\(error.description))")
         }
-        return dictionary
     }
 
     /// A vocabulary object (token -> id) found in `file` at `field` (for messages).
-    static func vocabulary(from object: Any, file: URL, field: String) throws -> [String: Int] {
-        guard let dictionary = object as? [String: Any] else {
+    static func vocabulary(from value: JSONValue, file: URL, field: String) throws -> SpellingTable {
+        guard let members = value.objectMembers else {
             throw TokenizerError.invalidJSON(file: file, reason: "\"\(field)\" is not an object of token to id")
         }
-        var vocabulary: [String: Int] = [:]
-        vocabulary.reserveCapacity(dictionary.count)
-        for (token, value) in dictionary {
-            guard let id = integer(value) else {
-                throw TokenizerError.invalidJSON(file: file, reason: "the id of \"\(token)\" in \"\(field)\" is not an integer")
+        var vocabulary = SpellingTable(minimumCapacity: members.count)
+        for (token, value) in members {
+            guard let id = value.integerValue else {
+                throw TokenizerError.invalidJSON(
+                    file: file, reason: "the id of \"\(token)\" in \"\(field)\" is not an integer")
             }
-            vocabulary[token] = id
+            vocabulary.insert(token, id: id)
         }
         return vocabulary
     }
 
     /// Reads `encoder.json` or `vocab.json`.
-    static func readVocabulary(_ file: URL) throws -> [String: Int] {
-        try vocabulary(from: readJSONObject(file), file: file, field: "(top level)")
+    static func readVocabulary(_ file: URL) throws -> SpellingTable {
+        try vocabulary(from: readJSON(file), file: file, field: "(top level)")
     }
 
-    /// Reads `vocab.bpe` or `merges.txt` (LF or CRLF line ends; a first line starting with
-    /// `#version` and blank lines are skipped).
-    static func readMerges(_ file: URL) throws -> [MergeRule] {
+    /// Reads `vocab.bpe` or `merges.txt`: LF or CRLF line ends; a first line starting with
+    /// `#version` and blank lines are skipped; every other line is `left right`.
+    static func readMerges(_ file: URL) throws -> MergeList {
         let data = try readData(file)
-        var rules: [MergeRule] = []
-        rules.reserveCapacity(data.count / 9)
+        var merges = MergeList(expectedCount: data.count / 9)
         // Split on bytes: as Characters, "\r\n" is one grapheme and would not split at "\n".
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             let bytes = raw.bindMemory(to: UInt8.self)
@@ -75,79 +73,76 @@ enum TokenizerFiles {
                 while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
                 let next = end + 1
                 if end > start && bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-                let lineBytes = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                let line = UnsafeBufferPointer(rebasing: bytes[start..<end])
                 start = next
-                // Invalid UTF-8 becomes U+FFFD, which then fails the vocabulary lookup with this line.
-                let line = String(decoding: lineBytes, as: UTF8.self)
-                if line.utf8.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { continue }
-                if lineNumber == 1 && line.hasPrefix("#version") { continue }
-                rules.append(try rule(from: Substring(line), line: lineNumber, file: file))
+                if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { continue }
+                if lineNumber == 1 && line.starts(with: "#version".utf8) { continue }
+                try appendRule(line, line: lineNumber, file: file, to: &merges)
             }
         }
-        return rules
+        return merges
     }
 
-    /// `left right` -> rule; exactly one space between two non-empty tokens.
-    static func rule(from text: Substring, line: Int, file: URL) throws -> MergeRule {
-        let parts = text.split(separator: " ", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-            let shown = text.count > 80 ? text.prefix(80) + "..." : text
-            throw TokenizerError.invalidMergesLine(file: file, line: line, text: String(shown))
+    /// Appends `left right` (one space between two non-empty tokens) to `merges`.
+    static func appendRule(_ text: UnsafeBufferPointer<UInt8>, line: Int, file: URL, to merges: inout MergeList) throws {
+        let spaces = text.indices.filter { text[$0] == UInt8(ascii: " ") }
+        guard spaces.count == 1, let space = spaces.first, space > 0, space < text.count - 1 else {
+            let shown = String(decoding: text.prefix(80), as: UTF8.self) + (text.count > 80 ? "..." : "")
+            throw TokenizerError.invalidMergesLine(file: file, line: line, text: shown)
         }
-        return MergeRule(left: String(parts[0]), right: String(parts[1]), line: line)
+        merges.append(
+            left: UnsafeBufferPointer(rebasing: text[..<space]), right: UnsafeBufferPointer(rebasing: text[(space + 1)...]),
+            line: line)
     }
 
     /// Reads a Hugging Face `tokenizer.json`.
     static func readTokenizerJSON(_ file: URL) throws
-        -> (vocabulary: [String: Int], merges: [MergeRule], addedTokens: [(content: String, id: Int)])
+        -> (vocabulary: SpellingTable, merges: MergeList, addedTokens: [(content: String, id: Int)])
     {
-        let root = try readJSONObject(file)
-        guard let model = root["model"] as? [String: Any] else {
+        let root = try readJSON(file)
+        guard root.objectMembers != nil else {
+            throw TokenizerError.invalidJSON(file: file, reason: "the top level is not a JSON object")
+        }
+        guard let model = root["model"], model.objectMembers != nil else {
             throw TokenizerError.missingField(file: file, field: "model")
         }
-        if let type = model["type"] as? String, type != "BPE" {
+        if let type = model["type"]?.stringValue, type != "BPE" {
             throw TokenizerError.unsupportedModelType(file: file, type: type)
         }
-        guard let vocabularyObject = model["vocab"] else {
+        guard let vocabularyValue = model["vocab"] else {
             throw TokenizerError.missingField(file: file, field: "model.vocab")
         }
-        let vocabulary = try vocabulary(from: vocabularyObject, file: file, field: "model.vocab")
-        guard let mergesObject = model["merges"] else {
+        let vocabulary = try vocabulary(from: vocabularyValue, file: file, field: "model.vocab")
+        guard let mergesValue = model["merges"] else {
             throw TokenizerError.missingField(file: file, field: "model.merges")
         }
-        guard let mergeList = mergesObject as? [Any] else {
+        guard let mergeList = mergesValue.arrayElements else {
             throw TokenizerError.invalidJSON(file: file, reason: "\"model.merges\" is not an array")
         }
-        var merges: [MergeRule] = []
-        merges.reserveCapacity(mergeList.count)
+        var merges = MergeList(expectedCount: mergeList.count)
         for (index, entry) in mergeList.enumerated() {
-            if let text = entry as? String {
-                merges.append(try rule(from: Substring(text), line: index + 1, file: file))
-            } else if let pair = entry as? [Any], pair.count == 2, let left = pair[0] as? String,
-                let right = pair[1] as? String, !left.isEmpty, !right.isEmpty
+            if var text = entry.stringValue {
+                try text.withUTF8 { try appendRule($0, line: index + 1, file: file, to: &merges) }
+            } else if let pair = entry.arrayElements, pair.count == 2, let left = pair[0].stringValue,
+                let right = pair[1].stringValue, !left.isEmpty, !right.isEmpty
             {
-                merges.append(MergeRule(left: left, right: right, line: index + 1))
+                merges.append(left: left, right: right, line: index + 1)
             } else {
                 throw TokenizerError.invalidJSON(
                     file: file, reason: "merge \(index + 1) of \"model.merges\" is neither \"left right\" nor [left, right]")
             }
         }
         var added: [(content: String, id: Int)] = []
-        if let list = root["added_tokens"] as? [Any] {
+        if let list = root["added_tokens"]?.arrayElements {
             for (index, entry) in list.enumerated() {
-                guard let token = entry as? [String: Any], let content = token["content"] as? String,
-                    let idValue = token["id"], let id = integer(idValue)
-                else {
+                guard let content = entry["content"]?.stringValue, let id = entry["id"]?.integerValue else {
                     throw TokenizerError.invalidJSON(
-                        file: file, reason: "entry \(index + 1) of \"added_tokens\" lacks a string \"content\" or an integer \"id\"")
+                        file: file,
+                        reason: "entry \(index + 1) of \"added_tokens\" lacks a string \"content\" or an integer \"id\"")
                 }
                 added.append((content, id))
             }
         }
         return (vocabulary, merges, added)
-    }
-
-    private static func integer(_ value: Any) -> Int? {
-        return value as? Int
     }
 }

@@ -92,6 +92,25 @@ struct LoadingTests {
         }
     }
 
+    /// JSON escapes decode to the right text, and added tokens that are canonically equivalent
+    /// Unicode but different bytes (precomposed "é" against "e" + U+0301) stay two tokens.
+    @Test func tokenizerJSON_escapedAndCanonicallyEquivalentAddedTokens_stayDistinct() throws {
+        try withTemporaryDirectory { directory in
+            var text = String(decoding: try Self.tokenizerJSON(stringMerges: false, addedTokens: []), as: UTF8.self)
+            let added = #"[{"id":50256,"content":"<|endoftext|>"},{"id":50257,"content":"<\u00e9>"},"#
+                + #"{"id":50258,"content":"<e\u0301>"},{"id":50259,"content":"\ud83d\ude00\t\"\\\/"}]"#
+            text = text.replacingOccurrences(of: #""added_tokens":[]"#, with: #""added_tokens":"# + added)
+            #expect(text.contains("ude00"))
+            let file = directory.appendingPathComponent("tokenizer.json")
+            try Data(text.utf8).write(to: file)
+            let tokenizer = try BPETokenizer(tokenizerJSON: file)
+            #expect(tokenizer.encode("<\u{E9}><e\u{301}>", allowSpecialTokens: true) == [50257, 50258])
+            #expect(tokenizer.encode("x😀\t\"\\/", allowSpecialTokens: true) == [87, 50259])
+            #expect(tokenizer.tokenBytes(50258) == Array("<e\u{301}>".utf8))
+            #expect(tokenizer.decode([50259]) == "😀\t\"\\/")
+        }
+    }
+
     @Test func emptyDirectory_errorNamesFolderAndExpectedFiles() throws {
         try withTemporaryDirectory { directory in
             try Data("{}".utf8).write(to: directory.appendingPathComponent("vocab.json"))  // no merges.txt
@@ -177,11 +196,19 @@ struct LoadingTests {
         }
     }
 
-    @Test func vocabularyWithoutByteTokensOrEndOfText_isRejected() throws {
+    @Test func vocabularyWithBadIDsOrWithoutByteTokensOrEndOfText_isRejected() throws {
         try withTemporaryDirectory { directory in
             let vocabulary = directory.appendingPathComponent("vocab.json")
             let merges = directory.appendingPathComponent("merges.txt")
             try Data("#version: 0.2\n".utf8).write(to: merges)
+            try Data(#"{"a": -1}"#.utf8).write(to: vocabulary)
+            #expect(throws: TokenizerError.invalidTokenID(file: vocabulary, token: "a", id: -1)) {
+                try BPETokenizer(vocabulary: vocabulary, merges: merges)
+            }
+            try Data(#"{"a": 4000000000}"#.utf8).write(to: vocabulary)
+            #expect(throws: TokenizerError.invalidTokenID(file: vocabulary, token: "a", id: 4_000_000_000)) {
+                try BPETokenizer(vocabulary: vocabulary, merges: merges)
+            }
             try Data(#"{"a": 0}"#.utf8).write(to: vocabulary)
             #expect(throws: TokenizerError.missingByteToken(file: vocabulary, byte: 0, spelling: "Ā")) {
                 try BPETokenizer(vocabulary: vocabulary, merges: merges)
