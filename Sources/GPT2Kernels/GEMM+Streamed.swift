@@ -12,7 +12,7 @@ extension GEMM {
     @inline(__always)
     static func addRow(_ sum: V, _ out: UnsafeMutablePointer<Float>, _ width: Int) {
         if width == 16 {
-            store(load(out) + sum, out)
+            storeV(loadV(out) + sum, out)
         } else {
             for lane in 0..<width { out[lane] += sum[lane] }
         }
@@ -100,14 +100,14 @@ extension GEMM {
             let row = p + r * ld
             var j = 0
             while j + 64 <= columns {
-                s0 += load(row + j)
-                s1 += load(row + j + 16)
-                s2 += load(row + j + 32)
-                s3 += load(row + j + 48)
+                s0 += loadV(row + j)
+                s1 += loadV(row + j + 16)
+                s2 += loadV(row + j + 32)
+                s3 += loadV(row + j + 48)
                 j += 64
             }
             while j + 16 <= columns {
-                s0 += load(row + j)
+                s0 += loadV(row + j)
                 j += 16
             }
             s1[0] += row[columns - 1]
@@ -118,7 +118,7 @@ extension GEMM {
     /// Loads 16 floats of B at `p`, or only the first `width` (the rest zero) at the right edge.
     @inline(__always)
     static func loadEdge(_ p: UnsafePointer<Float>, _ width: Int) -> V {
-        if width == 16 { return load(p) }
+        if width == 16 { return loadV(p) }
         var v = V()
         for lane in 0..<width { v[lane] = p[lane] }
         return v
@@ -172,3 +172,14 @@ extension GEMM {
         return (c0, c1, c2, c3)
     }
 }
+
+// File-local copies of the vector load/store: without whole-module optimization (debug
+// builds) a helper from another file is a real call inside the inner loop.
+@inline(__always)
+private func loadV(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func loadV(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func storeV(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }

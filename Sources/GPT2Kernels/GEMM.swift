@@ -9,11 +9,7 @@ enum GEMM {
     /// Columns of C per work item (packed block `depthBlock * columnBlock` floats, 128 KiB).
     static let columnBlock = 128
 
-    @inline(__always)
-    static func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
 
-    @inline(__always)
-    static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
 
     /// The 6x16 product of 6 rows of a row-major operand (`a`, stride `lda`; rows past `rows`
     /// repeat row 0) and a packed panel `[kc][16]`.
@@ -29,7 +25,7 @@ enum GEMM {
         var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
         var b = panel
         for p in 0..<kc {
-            let bv = load(b)
+            let bv = loadV(b)
             c0 = c0.addingProduct(V(repeating: a0[p]), bv)
             c1 = c1.addingProduct(V(repeating: a1[p]), bv)
             c2 = c2.addingProduct(V(repeating: a2[p]), bv)
@@ -86,14 +82,14 @@ enum GEMM {
             var src = o.b + depth * o.ldb + column + jp
             if w == 16 {
                 for p in 0..<kc {
-                    store(load(src), panel + p * 16)
+                    storeV(loadV(src), panel + p * 16)
                     src += o.ldb
                 }
             } else {
                 for p in 0..<kc {
                     var v = V()
                     for lane in 0..<w { v[lane] = src[lane] }
-                    store(v, panel + p * 16)
+                    storeV(v, panel + p * 16)
                     src += o.ldb
                 }
             }
@@ -124,9 +120,20 @@ enum GEMM {
         }
         let target = o.c + i * o.ldc + j
         if width == 16 {
-            store(load(target) + sum, target)
+            storeV(loadV(target) + sum, target)
         } else {
             for lane in 0..<width { target[lane] += sum[lane] }
         }
     }
 }
+
+// File-local copies of the vector load/store: without whole-module optimization (debug
+// builds) a helper from another file is a real call inside the inner loop.
+@inline(__always)
+private func loadV(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func loadV(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func storeV(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }

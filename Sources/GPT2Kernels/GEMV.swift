@@ -4,8 +4,6 @@
 enum GEMV {
     typealias V = SIMD16<Float>
 
-    @inline(__always)
-    static func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
 
     // MARK: - B stored [k, n]: stream the rows of B in order
 
@@ -65,7 +63,7 @@ enum GEMV {
     static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
         var j = 0
         while j + 16 <= count {
-            UnsafeMutableRawPointer(y + j).storeBytes(of: load(y + j) + load(x + j), as: V.self)
+            UnsafeMutableRawPointer(y + j).storeBytes(of: loadV(y + j) + loadV(x + j), as: V.self)
             j += 16
         }
         while j < count {
@@ -84,22 +82,22 @@ enum GEMV {
             let row = o.b + p * o.ldb
             var j = 0
             while j + 64 <= n {
-                let b0 = load(row + j), b1 = load(row + j + 16), b2 = load(row + j + 32), b3 = load(row + j + 48)
+                let b0 = loadV(row + j), b1 = loadV(row + j + 16), b2 = loadV(row + j + 32), b3 = loadV(row + j + 48)
                 for i in 0..<m {
                     let x = V(repeating: o.a[i * o.lda + p])
                     let c = target + i * ldc + j
-                    storeV(load(c).addingProduct(x, b0), c)
-                    storeV(load(c + 16).addingProduct(x, b1), c + 16)
-                    storeV(load(c + 32).addingProduct(x, b2), c + 32)
-                    storeV(load(c + 48).addingProduct(x, b3), c + 48)
+                    storeV(loadV(c).addingProduct(x, b0), c)
+                    storeV(loadV(c + 16).addingProduct(x, b1), c + 16)
+                    storeV(loadV(c + 32).addingProduct(x, b2), c + 32)
+                    storeV(loadV(c + 48).addingProduct(x, b3), c + 48)
                 }
                 j += 64
             }
             while j + 16 <= n {
-                let b0 = load(row + j)
+                let b0 = loadV(row + j)
                 for i in 0..<m {
                     let c = target + i * ldc + j
-                    storeV(load(c).addingProduct(V(repeating: o.a[i * o.lda + p]), b0), c)
+                    storeV(loadV(c).addingProduct(V(repeating: o.a[i * o.lda + p]), b0), c)
                 }
                 j += 16
             }
@@ -110,11 +108,7 @@ enum GEMV {
         }
     }
 
-    @inline(__always)
-    static func load(_ p: UnsafeMutablePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
 
-    @inline(__always)
-    static func storeV(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
 
     // MARK: - B stored [n, k]: dot products of rows of A with rows of B
 
@@ -131,8 +125,8 @@ enum GEMV {
                 var i = 0
                 while i + 2 <= o.m {
                     let (t0, t1) = dot2(o.a + i * o.lda, o.a + (i + 1) * o.lda, row, o.k)
-                    o.emit(t0, row: i, column: j)
-                    o.emit(t1, row: i + 1, column: j)
+                    emitScalar(o, t0, row: i, column: j)
+                    emitScalar(o, t1, row: i + 1, column: j)
                     i += 2
                 }
                 if i < o.m {
@@ -148,14 +142,14 @@ enum GEMV {
         var s0 = V(), s1 = V(), s2 = V(), s3 = V()
         var p = 0
         while p + 64 <= count {
-            s0 = s0.addingProduct(load(x + p), load(y + p))
-            s1 = s1.addingProduct(load(x + p + 16), load(y + p + 16))
-            s2 = s2.addingProduct(load(x + p + 32), load(y + p + 32))
-            s3 = s3.addingProduct(load(x + p + 48), load(y + p + 48))
+            s0 = s0.addingProduct(loadV(x + p), loadV(y + p))
+            s1 = s1.addingProduct(loadV(x + p + 16), loadV(y + p + 16))
+            s2 = s2.addingProduct(loadV(x + p + 32), loadV(y + p + 32))
+            s3 = s3.addingProduct(loadV(x + p + 48), loadV(y + p + 48))
             p += 64
         }
         while p + 16 <= count {
-            s0 = s0.addingProduct(load(x + p), load(y + p))
+            s0 = s0.addingProduct(loadV(x + p), loadV(y + p))
             p += 16
         }
         var total = ((s0 + s1) + (s2 + s3)).sum()
@@ -173,17 +167,17 @@ enum GEMV {
         var s00 = V(), s01 = V(), s10 = V(), s11 = V()
         var p = 0
         while p + 32 <= count {
-            let y0 = load(y + p), y1 = load(y + p + 16)
-            s00 = s00.addingProduct(load(x0 + p), y0)
-            s01 = s01.addingProduct(load(x0 + p + 16), y1)
-            s10 = s10.addingProduct(load(x1 + p), y0)
-            s11 = s11.addingProduct(load(x1 + p + 16), y1)
+            let y0 = loadV(y + p), y1 = loadV(y + p + 16)
+            s00 = s00.addingProduct(loadV(x0 + p), y0)
+            s01 = s01.addingProduct(loadV(x0 + p + 16), y1)
+            s10 = s10.addingProduct(loadV(x1 + p), y0)
+            s11 = s11.addingProduct(loadV(x1 + p + 16), y1)
             p += 32
         }
         while p + 16 <= count {
-            let y0 = load(y + p)
-            s00 = s00.addingProduct(load(x0 + p), y0)
-            s10 = s10.addingProduct(load(x1 + p), y0)
+            let y0 = loadV(y + p)
+            s00 = s00.addingProduct(loadV(x0 + p), y0)
+            s10 = s10.addingProduct(loadV(x1 + p), y0)
             p += 16
         }
         var t0 = (s00 + s01).sum(), t1 = (s10 + s11).sum()
@@ -194,4 +188,26 @@ enum GEMV {
         }
         return (t0, t1)
     }
+}
+
+// File-local copies of the vector load/store: without whole-module optimization (debug
+// builds) a helper from another file is a real call inside the inner loop.
+@inline(__always)
+private func loadV(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func loadV(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func storeV(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }
+
+/// `C[i, j] = sum (+ bias[j]) (+ C[i, j] when accumulating)`, kept in this file so debug
+/// builds inline it into the tile loops.
+@inline(__always)
+private func emitScalar(_ o: MatmulOperands, _ sum: Float, row i: Int, column j: Int) {
+    var value = sum
+    if let bias = o.bias { value += bias[j] }
+    let index = i * o.ldc + j
+    if o.accumulate { value += o.c[index] }
+    o.c[index] = value
 }

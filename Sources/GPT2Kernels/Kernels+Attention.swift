@@ -70,26 +70,26 @@ extension Kernels {
             var value = values + d
             for j in 0..<positions {
                 let w = V(repeating: scores[j])
-                o0 = o0.addingProduct(w, load(value))
-                o1 = o1.addingProduct(w, load(value + 16))
-                o2 = o2.addingProduct(w, load(value + 32))
-                o3 = o3.addingProduct(w, load(value + 48))
+                o0 = o0.addingProduct(w, loadV(value))
+                o1 = o1.addingProduct(w, loadV(value + 16))
+                o2 = o2.addingProduct(w, loadV(value + 32))
+                o3 = o3.addingProduct(w, loadV(value + 48))
                 value += ldkv
             }
-            store(o0, out + d)
-            store(o1, out + d + 16)
-            store(o2, out + d + 32)
-            store(o3, out + d + 48)
+            storeV(o0, out + d)
+            storeV(o1, out + d + 16)
+            storeV(o2, out + d + 32)
+            storeV(o3, out + d + 48)
             d += 64
         }
         while d + 16 <= headDim {
             var o0 = V()
             var value = values + d
             for j in 0..<positions {
-                o0 = o0.addingProduct(V(repeating: scores[j]), load(value))
+                o0 = o0.addingProduct(V(repeating: scores[j]), loadV(value))
                 value += ldkv
             }
-            store(o0, out + d)
+            storeV(o0, out + d)
             d += 16
         }
         if d < headDim {
@@ -109,12 +109,12 @@ extension Kernels {
         var s0 = V(), s1 = V()
         var i = 0
         while i + 32 <= count {
-            s0 = s0.addingProduct(load(x + i), load(y + i))
-            s1 = s1.addingProduct(load(x + i + 16), load(y + i + 16))
+            s0 = s0.addingProduct(loadV(x + i), loadV(y + i))
+            s1 = s1.addingProduct(loadV(x + i + 16), loadV(y + i + 16))
             i += 32
         }
         if i + 16 <= count {
-            s0 = s0.addingProduct(load(x + i), load(y + i))
+            s0 = s0.addingProduct(loadV(x + i), loadV(y + i))
             i += 16
         }
         var total = (s0 + s1).sum()
@@ -125,3 +125,14 @@ extension Kernels {
         return total
     }
 }
+
+// File-local copies of the vector load/store: without whole-module optimization (debug
+// builds) a helper from another file is a real call inside the inner loop.
+@inline(__always)
+private func loadV(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func loadV(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func storeV(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }

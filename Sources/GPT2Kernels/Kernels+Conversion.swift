@@ -7,7 +7,7 @@ extension Kernels {
         var i = 0
         while i + 16 <= count {
             let h = source.loadUnaligned(fromByteOffset: 2 * i, as: SIMD16<UInt16>.self)
-            store(halfToFloat(U32(truncatingIfNeeded: h)), destination + i)
+            storeV(halfToFloat(U32(truncatingIfNeeded: h)), destination + i)
             i += 16
         }
         if i < count {
@@ -24,7 +24,7 @@ extension Kernels {
         var i = 0
         while i + 16 <= count {
             let h = source.loadUnaligned(fromByteOffset: 2 * i, as: SIMD16<UInt16>.self)
-            store(unsafeBitCast(U32(truncatingIfNeeded: h) &<< 16, to: V.self), destination + i)
+            storeV(unsafeBitCast(U32(truncatingIfNeeded: h) &<< 16, to: V.self), destination + i)
             i += 16
         }
         while i < count {
@@ -38,7 +38,7 @@ extension Kernels {
     public static func convertF32toF16(_ source: UnsafePointer<Float>, to destination: UnsafeMutableRawPointer, count: Int) {
         var i = 0
         while i + 16 <= count {
-            let h = SIMD16<UInt16>(truncatingIfNeeded: floatToHalf(load(source + i)))
+            let h = SIMD16<UInt16>(truncatingIfNeeded: floatToHalf(loadV(source + i)))
             destination.storeBytes(of: h, toByteOffset: 2 * i, as: SIMD16<UInt16>.self)
             i += 16
         }
@@ -55,7 +55,7 @@ extension Kernels {
     public static func convertF32toBF16(_ source: UnsafePointer<Float>, to destination: UnsafeMutableRawPointer, count: Int) {
         var i = 0
         while i + 16 <= count {
-            let h = SIMD16<UInt16>(truncatingIfNeeded: floatToBFloat(load(source + i)))
+            let h = SIMD16<UInt16>(truncatingIfNeeded: floatToBFloat(loadV(source + i)))
             destination.storeBytes(of: h, toByteOffset: 2 * i, as: SIMD16<UInt16>.self)
             i += 16
         }
@@ -113,3 +113,14 @@ extension Kernels {
         return result
     }
 }
+
+// File-local copies of the vector load/store: without whole-module optimization (debug
+// builds) a helper from another file is a real call inside the inner loop.
+@inline(__always)
+private func loadV(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func loadV(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func storeV(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }

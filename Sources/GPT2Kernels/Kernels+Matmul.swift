@@ -79,10 +79,10 @@ struct MatmulOperands: @unchecked Sendable {
     @inline(__always)
     func emit(_ sum: SIMD16<Float>, row i: Int, column j: Int) {
         var value = sum
-        if let bias { value += Kernels.load(bias + j) }
+        if let bias { value += loadV(bias + j) }
         let target = c + i * ldc + j
-        if accumulate { value += Kernels.load(target) }
-        Kernels.store(value, target)
+        if accumulate { value += loadV(target) }
+        storeV(value, target)
     }
 
     /// Writes the first `width` lanes of `sum` for row `i`, columns `j..<j+width`.
@@ -106,3 +106,14 @@ struct MatmulOperands: @unchecked Sendable {
         }
     }
 }
+
+// File-local copies of the vector load/store: without whole-module optimization (debug
+// builds) a helper from another file is a real call inside the inner loop.
+@inline(__always)
+private func loadV(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func loadV(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func storeV(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }
