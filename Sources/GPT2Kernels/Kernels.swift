@@ -62,14 +62,18 @@ public enum Kernels {
 
     /// Largest element of `x[0..<count]` (`-inf` for an empty row).
     static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        // Compare-and-select: pointwiseMax follows IEEE maximum's NaN rules and scalarizes.
         var best0 = V(repeating: -.infinity), best1 = best0
         var i = 0
         while i + 32 <= count {
-            best0 = pointwiseMax(best0, loadV(x + i))
-            best1 = pointwiseMax(best1, loadV(x + i + 16))
+            let v0 = loadV(x + i), v1 = loadV(x + i + 16)
+            best0.replace(with: v0, where: v0 .> best0)
+            best1.replace(with: v1, where: v1 .> best1)
             i += 32
         }
-        var best = pointwiseMax(best0, best1).max()
+        best0.replace(with: best1, where: best1 .> best0)
+        var best = -Float.infinity
+        for lane in 0..<16 { best = Swift.max(best, best0[lane]) }
         while i < count {
             best = Swift.max(best, x[i])
             i += 1
@@ -174,7 +178,11 @@ private func storeV(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { Unsa
 @inline(__always)
 private func vectorExp(_ x: SIMD16<Float>) -> SIMD16<Float> {
     // x = n ln2 + r with |r| <= ln2 / 2, then e^x = 2^n e^r.
-    let clamped = x.clamped(lowerBound: SIMD16<Float>(repeating: -87.33), upperBound: SIMD16<Float>(repeating: 88.37))
+    // Clamp with compare-and-select: SIMD's clamped/pointwiseMin follow IEEE minimum's NaN
+    // rules and compile to a scalar loop.
+    var clamped = x.replacing(with: -87.33, where: x .< SIMD16<Float>(repeating: -87.33))
+    clamped.replace(with: 88.37, where: clamped .> SIMD16<Float>(repeating: 88.37))
+    clamped.replace(with: 0, where: x .!= x)
     // Adding 1.5 * 2^23 rounds to an integer and leaves n in the low mantissa bits.
     let magic = SIMD16<Float>(repeating: 12_582_912)
     let nPlusMagic = magic.addingProduct(clamped, SIMD16<Float>(repeating: 1.442_695_04))

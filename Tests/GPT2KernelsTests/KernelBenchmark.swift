@@ -105,6 +105,63 @@ struct KernelBenchmark {
             + "\(format(Double(total * 4) / perStep / 1e9, 1)) GB/s, \(format(Double(tokens) / perStep, 1)) tok/s"
     }
 
+    /// Microseconds per call of the non-matmul kernels at GPT-2 124M sizes (best of many).
+    static func otherKernels(threads: Int) -> String {
+        let pool = ThreadPool(threadCount: threads)
+        let clock = ContinuousClock()
+        func best(_ repeats: Int, _ body: () -> Void) -> Double {
+            var fastest = Double.infinity
+            for _ in 0..<repeats {
+                let start = clock.now
+                body()
+                fastest = min(fastest, seconds(clock.now - start))
+            }
+            return fastest * 1e6
+        }
+        let width = 768, heads = 12, headDim = 64, context = 1024
+        let big = UnsafeMutablePointer<Float>.allocate(capacity: 128 * 4 * width)
+        for i in 0..<(128 * 4 * width) { big[i] = Float(i % 13) * 0.1 - 0.6 }
+        let out = UnsafeMutablePointer<Float>.allocate(capacity: 128 * 4 * width)
+        let weight = UnsafeMutablePointer<Float>.allocate(capacity: width)
+        weight.initialize(repeating: 1, count: width)
+        let logits = UnsafeMutablePointer<Float>.allocate(capacity: 50257)
+        let keys = UnsafeMutablePointer<Float>.allocate(capacity: context * width)
+        let values = UnsafeMutablePointer<Float>.allocate(capacity: context * width)
+        for i in 0..<(context * width) {
+            keys[i] = Float(i % 17) * 0.05 - 0.4
+            values[i] = Float(i % 7) * 0.1 - 0.3
+        }
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Kernels.attentionScratchCount(
+            newTokens: 128, contextLength: context, heads: heads, threads: threads))
+        var lines: [String] = []
+        func report(_ name: String, _ micros: Double) {
+            lines.append(pad(name, 44) + pad(format(micros, 1), 10, right: true) + " us   threads=\(threads)")
+        }
+        for rows in [1, 128] {
+            report("layerNorm \(rows)x\(width)", best(200) {
+                Kernels.layerNorm(input: big, output: out, weight: weight, bias: weight, rows: rows, cols: width,
+                                  epsilon: 1e-5, pool: pool)
+            })
+            report("geluTanh \(rows)x\(4 * width)", best(200) {
+                out.update(from: big, count: rows * 4 * width)
+                Kernels.geluTanh(out, count: rows * 4 * width, pool: pool)
+            })
+        }
+        report("softmax 50257", best(200) {
+            logits.update(from: big, count: 50257)
+            Kernels.softmax(logits, count: 50257)
+        })
+        for (newTokens, start) in [(1, 127), (1, 1023), (128, 0), (8, 512)] {
+            report("attention new=\(newTokens) start=\(start) 12x64", best(100) {
+                Kernels.causalAttention(q: big, ldq: width, keys: keys, values: values, ldkv: width, out: out, ldo: width,
+                                        newTokens: newTokens, startPosition: start, heads: heads, headDim: headDim,
+                                        scratch: scratch, pool: pool)
+            })
+        }
+        for p in [big, out, weight, logits, keys, values, scratch] { p.deallocate() }
+        return lines.joined(separator: "\n")
+    }
+
     /// Plain read bandwidth of the machine: SIMD sums over 256 MB split over `threads`, the
     /// ceiling for a bandwidth-bound GEMV on this machine right now.
     static func readBandwidth(threads: Int, passes: Int = 8) -> String {
