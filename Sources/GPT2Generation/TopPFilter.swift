@@ -54,9 +54,10 @@ public struct TopPFilter: CandidateFilter {
         // Tokens with weight below `sufficient` hold less than total - target together.
         let sufficient = Float((total - target) / Double(n))
 
-        var threshold: Float = 1.0 / 64
+        // Thresholds tried: 1/64, then 16x lower each time, clamped at `sufficient`, then 0
+        // (every token), which always ends the search.
+        var threshold: Float = max(1.0 / 64, sufficient)
         while true {
-            if threshold <= sufficient { threshold = sufficient }
             gathered.removeAll(keepingCapacity: true)
             var mass = 0.0
             for i in 0..<n where weights[i] >= threshold {
@@ -73,9 +74,7 @@ public struct TopPFilter: CandidateFilter {
                     return
                 }
             }
-            // The gathered tokens are not enough: lower the bar; after the sufficient
-            // threshold, take every token.
-            threshold = threshold == sufficient ? 0 : threshold / 16
+            threshold = threshold <= sufficient ? 0 : max(threshold / 16, sufficient)
         }
     }
 

@@ -9,11 +9,7 @@ enum GEMM {
     /// Columns of C per work item (packed block `depthBlock * columnBlock` floats, 128 KiB).
     static let columnBlock = 128
 
-    @inline(__always)
-    static func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
 
-    @inline(__always)
-    static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
 
     /// The 6x16 product of 6 rows of a row-major operand (`a`, stride `lda`; rows past `rows`
     /// repeat row 0) and a packed panel `[kc][16]`.
@@ -29,7 +25,7 @@ enum GEMM {
         var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
         var b = panel
         for p in 0..<kc {
-            let bv = load(b)
+            let bv = loadV(b)
             c0 = c0.addingProduct(V(repeating: a0[p]), bv)
             c1 = c1.addingProduct(V(repeating: a1[p]), bv)
             c2 = c2.addingProduct(V(repeating: a2[p]), bv)
@@ -86,14 +82,14 @@ enum GEMM {
             var src = o.b + depth * o.ldb + column + jp
             if w == 16 {
                 for p in 0..<kc {
-                    store(load(src), panel + p * 16)
+                    storeV(loadV(src), panel + p * 16)
                     src += o.ldb
                 }
             } else {
                 for p in 0..<kc {
                     var v = V()
                     for lane in 0..<w { v[lane] = src[lane] }
-                    store(v, panel + p * 16)
+                    storeV(v, panel + p * 16)
                     src += o.ldb
                 }
             }
@@ -124,74 +120,20 @@ enum GEMM {
         }
         let target = o.c + i * o.ldc + j
         if width == 16 {
-            store(load(target) + sum, target)
+            storeV(loadV(target) + sum, target)
         } else {
             for lane in 0..<width { target[lane] += sum[lane] }
         }
     }
-
-    // MARK: - B stored [n, k]
-
-    /// `C = A · B^T` with B `[n, k]` (the tied lm_head): computed as `C^T = B · A^T`, so the
-    /// large weight is the row-major operand read straight from memory, and only the small A is
-    /// packed (transposed into 16-token panels). Work items are blocks of rows of B.
-    static func transposedB(_ o: MatmulOperands, pool: ThreadPool?) {
-        let panels = (o.m + 15) / 16
-        let packed = UnsafeMutablePointer<Float>.allocate(capacity: panels * o.k * 16)
-        defer { packed.deallocate() }
-        let packOne = { (panel: Int) in
-            let dst = packed + panel * o.k * 16
-            let rows = min(16, o.m - panel * 16)
-            for p in 0..<o.k {
-                var v = V()
-                for lane in 0..<rows { v[lane] = o.a[(panel * 16 + lane) * o.lda + p] }
-                store(v, dst + p * 16)
-            }
-        }
-        if let pool, panels > 1 { pool.parallelFor(panels, packOne) } else { for p in 0..<panels { packOne(p) } }
-
-        let threads = pool?.threadCount ?? 1
-        let perThread = (o.n + 8 * threads - 1) / (8 * threads)
-        let piece = max(60, (perThread + 5) / 6 * 6)
-        o.split(o.n, piece: piece, pool: pool) { first, end in
-            var pc = 0
-            while pc < o.k {
-                let kc = min(o.k <= 1024 ? o.k : depthBlock, o.k - pc)
-                var j = first
-                while j < end {
-                    for panel in 0..<panels {
-                        transposedTile(o, weightRow: j, rows: min(6, end - j), depth: pc, kc: kc,
-                                       panel: panel, packed: packed + panel * o.k * 16 + pc * 16)
-                    }
-                    j += 6
-                }
-                pc += kc
-            }
-        }
-    }
-
-    @inline(never)
-    static func transposedTile(_ o: MatmulOperands, weightRow j: Int, rows: Int, depth: Int, kc: Int,
-                               panel: Int, packed: UnsafePointer<Float>) {
-        let t = tile(o.b + j * o.ldb + depth, o.ldb, rows: rows, packed, kc)
-        let tokens = min(16, o.m - panel * 16)
-        let first = depth == 0
-        let i0 = panel * 16
-        transposedEmit(o, t.0, column: j, tokens: tokens, firstRow: i0, first: first)
-        if rows > 1 { transposedEmit(o, t.1, column: j + 1, tokens: tokens, firstRow: i0, first: first) }
-        if rows > 2 { transposedEmit(o, t.2, column: j + 2, tokens: tokens, firstRow: i0, first: first) }
-        if rows > 3 { transposedEmit(o, t.3, column: j + 3, tokens: tokens, firstRow: i0, first: first) }
-        if rows > 4 { transposedEmit(o, t.4, column: j + 4, tokens: tokens, firstRow: i0, first: first) }
-        if rows > 5 { transposedEmit(o, t.5, column: j + 5, tokens: tokens, firstRow: i0, first: first) }
-    }
-
-    /// Lane `t` of `sum` is C[firstRow + t, column].
-    @inline(__always)
-    static func transposedEmit(_ o: MatmulOperands, _ sum: V, column j: Int, tokens: Int, firstRow: Int, first: Bool) {
-        if first {
-            for lane in 0..<tokens { o.emit(sum[lane], row: firstRow + lane, column: j) }
-        } else {
-            for lane in 0..<tokens { o.c[(firstRow + lane) * o.ldc + j] += sum[lane] }
-        }
-    }
 }
+
+// File-local copies of the vector load/store: without whole-module optimization (debug
+// builds) a helper from another file is a real call inside the inner loop.
+@inline(__always)
+private func loadV(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func loadV(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func storeV(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }

@@ -1,9 +1,9 @@
 extension Kernels {
-    /// Floats of scratch `causalAttention` needs: one row of `contextLength` scores per thread.
-    /// `contextLength` must be at least `startPosition + newTokens` of the calls it serves, and
-    /// `threads` at least the `threadCount` of the pool passed to them.
+    /// Floats of scratch `causalAttention` needs: a row of `contextLength` scores for every
+    /// head, per thread. `contextLength` must be at least `startPosition + newTokens` of the
+    /// calls it serves, and `threads` at least the `threadCount` of the pool passed to them.
     public static func attentionScratchCount(newTokens: Int, contextLength: Int, heads: Int, threads: Int) -> Int {
-        max(1, threads) * (contextLength + 16)
+        max(1, threads) * max(1, heads) * (contextLength + 16)
     }
 
     /// Causal multi-head attention of `newTokens` query rows of ONE sequence against its KV cache.
@@ -17,7 +17,11 @@ extension Kernels {
     ///   `0 ... startPosition + t` with scores `q·k / sqrt(headDim)` and a softmax.
     /// - `out`: `[newTokens, heads * headDim]`, row stride `ldo`; must not overlap the inputs.
     /// - `scratch`: at least `attentionScratchCount(...)` floats.
-    /// Work items (a head and a block of query rows) are spread over `pool`.
+    ///
+    /// The cache is read row by row in memory order (all heads of a work item at once), which
+    /// matters at decode time when it comes from DRAM. Work items are a query row and a group
+    /// of heads: one group when there are enough query rows to share out, else the heads are
+    /// split over the threads.
     public static func causalAttention(q: UnsafePointer<Float>, ldq: Int,
                                        keys: UnsafePointer<Float>, values: UnsafePointer<Float>, ldkv: Int,
                                        out: UnsafeMutablePointer<Float>, ldo: Int,
@@ -25,81 +29,72 @@ extension Kernels {
                                        scratch: UnsafeMutablePointer<Float>, pool: ThreadPool?) {
         if newTokens <= 0 || heads <= 0 || headDim <= 0 { return }
         let scale = 1 / Float(headDim).squareRoot()
-        let queryBlock = 16
-        let blocks = (newTokens + queryBlock - 1) / queryBlock
-        let items = heads * blocks
-        let threads = min(pool?.threadCount ?? 1, items)
+        let threads = pool?.threadCount ?? 1
+        let groups = newTokens >= 2 * threads ? 1 : min(heads, threads)
+        let headsPerGroup = (heads + groups - 1) / groups
+        let items = newTokens * groups
         let scoresStride = startPosition + newTokens + 16
-        let work = { (thread: Int) in
-            let scores = scratch + thread * scoresStride
-            var item = thread
-            while item < items {
-                // Later query blocks attend to more positions: hand them out first.
-                let block = blocks - 1 - item / heads
-                let head = item % heads
-                let firstToken = block * queryBlock
-                for t in firstToken..<min(newTokens, firstToken + queryBlock) {
-                    attendOne(query: q + t * ldq + head * headDim,
-                              keys: keys + head * headDim, values: values + head * headDim, ldkv: ldkv,
-                              positions: startPosition + t + 1, headDim: headDim, scale: scale,
-                              scores: scores, out: out + t * ldo + head * headDim)
-                }
-                item += threads
-            }
+        let run = { (item: Int, thread: Int) in
+            // Later query rows attend to more positions: hand them out first.
+            let t = newTokens - 1 - item / groups
+            let firstHead = (item % groups) * headsPerGroup
+            let headCount = min(headsPerGroup, heads - firstHead)
+            if headCount <= 0 { return }
+            attendRow(query: q + t * ldq + firstHead * headDim,
+                      keys: keys + firstHead * headDim, values: values + firstHead * headDim, ldkv: ldkv,
+                      positions: startPosition + t + 1, heads: headCount, headDim: headDim, scale: scale,
+                      scores: scratch + thread * heads * scoresStride, scoresStride: scoresStride,
+                      out: out + t * ldo + firstHead * headDim)
         }
-        if let pool, threads > 1 {
-            pool.parallelFor(threads, work)
+        if let pool, items > 1 {
+            pool.parallelFor(items, withThreadIndex: run)
         } else {
-            work(0)
+            for item in 0..<items { run(item, 0) }
         }
     }
 
-    /// One query row of one head: `out = softmax(scale * K q) · V` over `positions` rows.
-    static func attendOne(query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
-                          ldkv: Int, positions: Int, headDim: Int, scale: Float,
-                          scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
+    /// One query row against `positions` rows of the cache for `heads` consecutive heads:
+    /// scores (row by row of K), a softmax per head, then `out = sum_j p_j v_j` (row by row of V,
+    /// sums in `out`, which stays in L1).
+    static func attendRow(query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                          ldkv: Int, positions: Int, heads: Int, headDim: Int, scale: Float,
+                          scores: UnsafeMutablePointer<Float>, scoresStride: Int, out: UnsafeMutablePointer<Float>) {
         var key = keys
         for j in 0..<positions {
-            scores[j] = dot(query, key, headDim) * scale
+            for h in 0..<heads {
+                scores[h * scoresStride + j] = dot(query + h * headDim, key + h * headDim, headDim) * scale
+            }
             key += ldkv
         }
-        softmax(scores, count: positions)
-        var d = 0
-        while d + 64 <= headDim {
-            var o0 = V(), o1 = V(), o2 = V(), o3 = V()
-            var value = values + d
-            for j in 0..<positions {
-                let w = V(repeating: scores[j])
-                o0 = o0.addingProduct(w, load(value))
-                o1 = o1.addingProduct(w, load(value + 16))
-                o2 = o2.addingProduct(w, load(value + 32))
-                o3 = o3.addingProduct(w, load(value + 48))
-                value += ldkv
+        for h in 0..<heads { softmax(scores + h * scoresStride, count: positions) }
+        let width = heads * headDim
+        out.update(repeating: 0, count: width)
+        var value = values
+        for j in 0..<positions {
+            for h in 0..<heads {
+                axpy(scores[h * scoresStride + j], value + h * headDim, into: out + h * headDim, count: headDim)
             }
-            store(o0, out + d)
-            store(o1, out + d + 16)
-            store(o2, out + d + 32)
-            store(o3, out + d + 48)
-            d += 64
+            value += ldkv
         }
-        while d + 16 <= headDim {
-            var o0 = V()
-            var value = values + d
-            for j in 0..<positions {
-                o0 = o0.addingProduct(V(repeating: scores[j]), load(value))
-                value += ldkv
-            }
-            store(o0, out + d)
+    }
+
+    /// `y += a * x` over `count` floats.
+    @inline(__always)
+    static func axpy(_ a: Float, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        let w = V(repeating: a)
+        var d = 0
+        while d + 32 <= count {
+            storeV(loadV(y + d).addingProduct(w, loadV(x + d)), y + d)
+            storeV(loadV(y + d + 16).addingProduct(w, loadV(x + d + 16)), y + d + 16)
+            d += 32
+        }
+        if d + 16 <= count {
+            storeV(loadV(y + d).addingProduct(w, loadV(x + d)), y + d)
             d += 16
         }
-        if d < headDim {
-            for e in d..<headDim { out[e] = 0 }
-            var value = values
-            for j in 0..<positions {
-                let w = scores[j]
-                for e in d..<headDim { out[e] += w * value[e] }
-                value += ldkv
-            }
+        while d < count {
+            y[d] += a * x[d]
+            d += 1
         }
     }
 
@@ -109,12 +104,12 @@ extension Kernels {
         var s0 = V(), s1 = V()
         var i = 0
         while i + 32 <= count {
-            s0 = s0.addingProduct(load(x + i), load(y + i))
-            s1 = s1.addingProduct(load(x + i + 16), load(y + i + 16))
+            s0 = s0.addingProduct(loadV(x + i), loadV(y + i))
+            s1 = s1.addingProduct(loadV(x + i + 16), loadV(y + i + 16))
             i += 32
         }
         if i + 16 <= count {
-            s0 = s0.addingProduct(load(x + i), load(y + i))
+            s0 = s0.addingProduct(loadV(x + i), loadV(y + i))
             i += 16
         }
         var total = (s0 + s1).sum()
@@ -125,3 +120,14 @@ extension Kernels {
         return total
     }
 }
+
+// File-local copies of the vector load/store: without whole-module optimization (debug
+// builds) a helper from another file is a real call inside the inner loop.
+@inline(__always)
+private func loadV(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func loadV(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func storeV(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }

@@ -7,7 +7,7 @@ extension Kernels {
         var i = 0
         while i + 16 <= count {
             let h = source.loadUnaligned(fromByteOffset: 2 * i, as: SIMD16<UInt16>.self)
-            store(halfToFloat(U32(truncatingIfNeeded: h)), destination + i)
+            storeV(halfToFloat(U32(truncatingIfNeeded: h)), destination + i)
             i += 16
         }
         if i < count {
@@ -24,7 +24,7 @@ extension Kernels {
         var i = 0
         while i + 16 <= count {
             let h = source.loadUnaligned(fromByteOffset: 2 * i, as: SIMD16<UInt16>.self)
-            store(unsafeBitCast(U32(truncatingIfNeeded: h) &<< 16, to: V.self), destination + i)
+            storeV(unsafeBitCast(U32(truncatingIfNeeded: h) &<< 16, to: V.self), destination + i)
             i += 16
         }
         while i < count {
@@ -38,7 +38,7 @@ extension Kernels {
     public static func convertF32toF16(_ source: UnsafePointer<Float>, to destination: UnsafeMutableRawPointer, count: Int) {
         var i = 0
         while i + 16 <= count {
-            let h = SIMD16<UInt16>(truncatingIfNeeded: floatToHalf(load(source + i)))
+            let h = SIMD16<UInt16>(truncatingIfNeeded: floatToHalf(loadV(source + i)))
             destination.storeBytes(of: h, toByteOffset: 2 * i, as: SIMD16<UInt16>.self)
             i += 16
         }
@@ -55,7 +55,7 @@ extension Kernels {
     public static func convertF32toBF16(_ source: UnsafePointer<Float>, to destination: UnsafeMutableRawPointer, count: Int) {
         var i = 0
         while i + 16 <= count {
-            let h = SIMD16<UInt16>(truncatingIfNeeded: floatToBFloat(load(source + i)))
+            let h = SIMD16<UInt16>(truncatingIfNeeded: floatToBFloat(loadV(source + i)))
             destination.storeBytes(of: h, toByteOffset: 2 * i, as: SIMD16<UInt16>.self)
             i += 16
         }
@@ -67,6 +67,9 @@ extension Kernels {
         }
     }
 
+    // Integer lanes are compared and selected against vector constants (`U32(repeating:)`):
+    // with a scalar operand, Swift's SIMD integer comparisons compile to a scalar loop.
+
     /// binary16 bits (in the low 16 bits of each lane) to fp32.
     @inline(__always)
     static func halfToFloat(_ h: U32) -> V {
@@ -76,10 +79,10 @@ extension Kernels {
         // Normal numbers: rebias the exponent from 15 to 127.
         var bits = magnitude &+ (112 &<< 23)
         // Infinity and NaN: exponent 31 becomes 255.
-        bits.replace(with: magnitude &+ (224 &<< 23), where: exponent .== 0x7C00)
+        bits.replace(with: magnitude &+ (224 &<< 23), where: exponent .== U32(repeating: 0x7C00))
         // Zero and subnormals, m * 2^-24: build 2^-14 * (1 + m / 1024) and subtract 2^-14.
         let subnormal = unsafeBitCast(magnitude &+ (113 &<< 23), to: V.self) - V(repeating: 0x1p-14)
-        bits.replace(with: unsafeBitCast(subnormal, to: U32.self), where: exponent .== 0)
+        bits.replace(with: unsafeBitCast(subnormal, to: U32.self), where: exponent .== U32())
         return unsafeBitCast(bits | sign, to: V.self)
     }
 
@@ -97,10 +100,10 @@ extension Kernels {
         // Adding 2^23 makes the FPU round that product to an integer with ties to even.
         let scaled = unsafeBitCast(a, to: V.self) * V(repeating: 0x1p24) + V(repeating: 0x1p23)
         let subnormal = unsafeBitCast(scaled, to: U32.self) &- 0x4B00_0000
-        result.replace(with: subnormal, where: a .< 0x3880_0000)
+        result.replace(with: subnormal, where: a .< U32(repeating: 0x3880_0000))
         // 65520 and above round to infinity; NaN becomes the quiet NaN.
-        result.replace(with: 0x7C00, where: a .>= 0x477F_F000)
-        result.replace(with: 0x7E00 | ((a &>> 13) & 0x3FF), where: a .> 0x7F80_0000)
+        result.replace(with: U32(repeating: 0x7C00), where: a .>= U32(repeating: 0x477F_F000))
+        result.replace(with: 0x7E00 | ((a &>> 13) & 0x3FF), where: a .> U32(repeating: 0x7F80_0000))
         return result | sign
     }
 
@@ -109,7 +112,18 @@ extension Kernels {
     static func floatToBFloat(_ f: V) -> U32 {
         let w = unsafeBitCast(f, to: U32.self)
         var result = (w &+ 0x7FFF &+ ((w &>> 16) & 1)) &>> 16
-        result.replace(with: (w &>> 16) | 0x0040, where: (w & 0x7FFF_FFFF) .> 0x7F80_0000)
+        result.replace(with: (w &>> 16) | 0x0040, where: (w & 0x7FFF_FFFF) .> U32(repeating: 0x7F80_0000))
         return result
     }
 }
+
+// File-local copies of the vector load/store: without whole-module optimization (debug
+// builds) a helper from another file is a real call inside the inner loop.
+@inline(__always)
+private func loadV(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func loadV(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func storeV(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }

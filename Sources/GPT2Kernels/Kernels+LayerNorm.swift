@@ -40,8 +40,8 @@ extension Kernels {
         var s0 = V(), s1 = V()
         var i = 0
         while i + 32 <= cols {
-            s0 += load(x + i) - s
-            s1 += load(x + i + 16) - s
+            s0 += loadV(x + i) - s
+            s1 += loadV(x + i + 16) - s
             i += 32
         }
         var sum = (s0 + s1).sum()
@@ -54,8 +54,8 @@ extension Kernels {
         var q0 = V(), q1 = V()
         i = 0
         while i + 32 <= cols {
-            let d0 = (load(x + i) - s) - o
-            let d1 = (load(x + i + 16) - s) - o
+            let d0 = (loadV(x + i) - s) - o
+            let d1 = (loadV(x + i + 16) - s) - o
             q0 = q0.addingProduct(d0, d0)
             q1 = q1.addingProduct(d1, d1)
             i += 32
@@ -72,8 +72,8 @@ extension Kernels {
         let r = V(repeating: rstd)
         i = 0
         while i + 16 <= cols {
-            let normalized = ((load(x + i) - s) - o) * r
-            store(load(bias + i).addingProduct(normalized, load(weight + i)), y + i)
+            let normalized = ((loadV(x + i) - s) - o) * r
+            storeV(loadV(bias + i).addingProduct(normalized, loadV(weight + i)), y + i)
             i += 16
         }
         while i < cols {
@@ -82,3 +82,14 @@ extension Kernels {
         }
     }
 }
+
+// File-local copies of the vector load/store: without whole-module optimization (debug
+// builds) a helper from another file is a real call inside the inner loop.
+@inline(__always)
+private func loadV(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func loadV(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func storeV(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }

@@ -1,7 +1,15 @@
 extension Kernels {
-    /// Up to this many rows of `a` take the streaming GEMV path (bandwidth-bound: every weight
-    /// is read once from memory); more rows take the packed, register-blocked GEMM path.
-    static let gemvMaxRows = 4
+    // Which kernel runs, by rows of A (measured on GPT-2 124M shapes, Zen 4, fp32 weights from
+    // DRAM; see KernelBenchmark). Few rows are bound by reading the weight: stream it once, in
+    // memory order. Many rows are bound by FMA throughput: register-blocked tiles.
+    /// Up to this many rows, a `[k, n]` weight is streamed row by row with sums in L1 (GEMV).
+    static let streamRowsMaxRows = 2
+    /// Up to this many rows, a `[k, n]` weight is read in blocks of whole rows (k split over
+    /// threads) and multiplied from cache by register tiles; beyond, column blocks are packed.
+    static let streamedMaxRows = 24
+    /// Up to this many rows, a `[n, k]` weight is read row by row with dot products (GEMV);
+    /// beyond, its rows are the broadcast operand of register tiles.
+    static let dotRowsMaxRows = 4
 
     /// `C[m, n] = A[m, k] · B (+ bias[n])`, or `C += A · B (+ bias)` when `accumulate`.
     ///
@@ -28,18 +36,18 @@ extension Kernels {
         }
         let operands = MatmulOperands(a: a, lda: lda, b: b, ldb: ldb, bias: bias, c: c, ldc: ldc,
                                       m: m, n: n, k: k, accumulate: accumulate)
-        if m <= gemvMaxRows {
-            if transposedB {
+        if transposedB {
+            if m <= dotRowsMaxRows {
                 GEMV.dotRows(operands, pool: pool)
             } else {
-                GEMV.streamRows(operands, pool: pool)
-            }
-        } else {
-            if transposedB {
                 GEMM.transposedB(operands, pool: pool)
-            } else {
-                GEMM.plain(operands, pool: pool)
             }
+        } else if m <= streamRowsMaxRows {
+            GEMV.streamRows(operands, pool: pool)
+        } else if m <= streamedMaxRows {
+            GEMM.streamed(operands, pool: pool)
+        } else {
+            GEMM.plain(operands, pool: pool)
         }
     }
 }
@@ -71,10 +79,10 @@ struct MatmulOperands: @unchecked Sendable {
     @inline(__always)
     func emit(_ sum: SIMD16<Float>, row i: Int, column j: Int) {
         var value = sum
-        if let bias { value += Kernels.load(bias + j) }
+        if let bias { value += loadV(bias + j) }
         let target = c + i * ldc + j
-        if accumulate { value += Kernels.load(target) }
-        Kernels.store(value, target)
+        if accumulate { value += loadV(target) }
+        storeV(value, target)
     }
 
     /// Writes the first `width` lanes of `sum` for row `i`, columns `j..<j+width`.
@@ -98,3 +106,14 @@ struct MatmulOperands: @unchecked Sendable {
         }
     }
 }
+
+// File-local copies of the vector load/store: without whole-module optimization (debug
+// builds) a helper from another file is a real call inside the inner loop.
+@inline(__always)
+private func loadV(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func loadV(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func storeV(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }

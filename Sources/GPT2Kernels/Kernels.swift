@@ -15,26 +15,14 @@ import Darwin
 public enum Kernels {
     typealias V = SIMD16<Float>
 
-    @inline(__always)
-    static func load(_ p: UnsafePointer<Float>) -> V {
-        UnsafeRawPointer(p).loadUnaligned(as: V.self)
-    }
 
-    @inline(__always)
-    static func load(_ p: UnsafeMutablePointer<Float>) -> V {
-        UnsafeRawPointer(p).loadUnaligned(as: V.self)
-    }
 
-    @inline(__always)
-    static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
-    }
 
     /// `y[i] += x[i]` for `count` elements (the residual add).
     public static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
         while i + 16 <= count {
-            store(load(y + i) + load(x + i), y + i)
+            storeV(loadV(y + i) + loadV(x + i), y + i)
             i += 16
         }
         while i < count {
@@ -61,27 +49,31 @@ public enum Kernels {
     static func geluTanhSerial(_ x: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
         while i + 16 <= count {
-            store(VectorMath.geluTanh(load(x + i)), x + i)
+            storeV(vectorGeluTanh(loadV(x + i)), x + i)
             i += 16
         }
         if i < count {
             var tail = V()
             for j in i..<count { tail[j - i] = x[j] }
-            let result = VectorMath.geluTanh(tail)
+            let result = vectorGeluTanh(tail)
             for j in i..<count { x[j] = result[j - i] }
         }
     }
 
     /// Largest element of `x[0..<count]` (`-inf` for an empty row).
     static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        // Compare-and-select: pointwiseMax follows IEEE maximum's NaN rules and scalarizes.
         var best0 = V(repeating: -.infinity), best1 = best0
         var i = 0
         while i + 32 <= count {
-            best0 = pointwiseMax(best0, load(x + i))
-            best1 = pointwiseMax(best1, load(x + i + 16))
+            let v0 = loadV(x + i), v1 = loadV(x + i + 16)
+            best0.replace(with: v0, where: v0 .> best0)
+            best1.replace(with: v1, where: v1 .> best1)
             i += 32
         }
-        var best = pointwiseMax(best0, best1).max()
+        best0.replace(with: best1, where: best1 .> best0)
+        var best = -Float.infinity
+        for lane in 0..<16 { best = Swift.max(best, best0[lane]) }
         while i < count {
             best = Swift.max(best, x[i])
             i += 1
@@ -95,10 +87,10 @@ public enum Kernels {
         var sum0 = V(), sum1 = V()
         var i = 0
         while i + 32 <= count {
-            let e0 = VectorMath.exp(load(x + i) - s)
-            let e1 = VectorMath.exp(load(x + i + 16) - s)
-            store(e0, x + i)
-            store(e1, x + i + 16)
+            let e0 = vectorExp(loadV(x + i) - s)
+            let e1 = vectorExp(loadV(x + i + 16) - s)
+            storeV(e0, x + i)
+            storeV(e1, x + i + 16)
             sum0 += e0
             sum1 += e1
             i += 32
@@ -107,7 +99,7 @@ public enum Kernels {
             let n = Swift.min(16, count - i)
             var tail = V(repeating: -.infinity)
             for j in 0..<n { tail[j] = x[i + j] }
-            let e = VectorMath.exp(tail - s)
+            let e = vectorExp(tail - s)
             for j in 0..<n { x[i + j] = e[j] }
             sum0 += e.replacing(with: 0, where: tail .== V(repeating: -.infinity))
             i += n
@@ -130,8 +122,8 @@ public enum Kernels {
         var sum0 = V(), sum1 = V()
         var i = 0
         while i + 32 <= count {
-            sum0 += VectorMath.exp(load(x + i) - s)
-            sum1 += VectorMath.exp(load(x + i + 16) - s)
+            sum0 += vectorExp(loadV(x + i) - s)
+            sum1 += vectorExp(loadV(x + i + 16) - s)
             i += 32
         }
         var total = (sum0 + sum1).sum()
@@ -144,7 +136,7 @@ public enum Kernels {
         let l = V(repeating: logTotal)
         i = 0
         while i + 16 <= count {
-            store((load(x + i) - s) - l, x + i)
+            storeV((loadV(x + i) - s) - l, x + i)
             i += 16
         }
         while i < count {
@@ -158,7 +150,7 @@ public enum Kernels {
         let f = V(repeating: factor)
         var i = 0
         while i + 16 <= count {
-            store(load(x + i) * f, x + i)
+            storeV(loadV(x + i) * f, x + i)
             i += 16
         }
         while i < count {
@@ -166,4 +158,60 @@ public enum Kernels {
             i += 1
         }
     }
+}
+
+// File-local copies of the vector load/store: without whole-module optimization (debug
+// builds) a helper from another file is a real call inside the inner loop.
+@inline(__always)
+private func loadV(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func loadV(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func storeV(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }
+
+// Vectorized transcendentals: polynomial exp accurate to ~2 ulp, from FMAs and bit
+// manipulation so it stays in vector registers (file-local so debug builds inline it).
+
+/// e^x per lane; 0 below -87.33 (where float underflows), +inf above 88.72, NaN stays NaN.
+@inline(__always)
+private func vectorExp(_ x: SIMD16<Float>) -> SIMD16<Float> {
+    // x = n ln2 + r with |r| <= ln2 / 2, then e^x = 2^n e^r.
+    // Clamp with compare-and-select: SIMD's clamped/pointwiseMin follow IEEE minimum's NaN
+    // rules and compile to a scalar loop.
+    var clamped = x.replacing(with: -87.33, where: x .< SIMD16<Float>(repeating: -87.33))
+    clamped.replace(with: 88.37, where: clamped .> SIMD16<Float>(repeating: 88.37))
+    clamped.replace(with: 0, where: x .!= x)
+    // Adding 1.5 * 2^23 rounds to an integer and leaves n in the low mantissa bits.
+    let magic = SIMD16<Float>(repeating: 12_582_912)
+    let nPlusMagic = magic.addingProduct(clamped, SIMD16<Float>(repeating: 1.442_695_04))
+    let n = nPlusMagic - magic
+    var r = clamped.addingProduct(n, SIMD16<Float>(repeating: -0.693_359_375))
+    r = r.addingProduct(n, SIMD16<Float>(repeating: 2.121_944_4e-4))
+    var p = SIMD16<Float>(repeating: 1.987_569_15e-4)
+    p = SIMD16<Float>(repeating: 1.398_199_950_7e-3).addingProduct(p, r)
+    p = SIMD16<Float>(repeating: 8.333_451_907_3e-3).addingProduct(p, r)
+    p = SIMD16<Float>(repeating: 4.166_579_589_4e-2).addingProduct(p, r)
+    p = SIMD16<Float>(repeating: 1.666_666_545_9e-1).addingProduct(p, r)
+    p = SIMD16<Float>(repeating: 5.000_000_120_1e-1).addingProduct(p, r)
+    let r2 = r * r
+    let er = (r + 1).addingProduct(p, r2)
+    let bits = unsafeBitCast(nPlusMagic, to: SIMD16<UInt32>.self)
+    let scale = unsafeBitCast((bits &+ 127) &<< 23, to: SIMD16<Float>.self)
+    var result = er * scale
+    result.replace(with: 0, where: x .< SIMD16<Float>(repeating: -87.33))
+    result.replace(with: .infinity, where: x .> SIMD16<Float>(repeating: 88.72))
+    result.replace(with: x, where: x .!= x)
+    return result
+}
+
+/// GPT-2's tanh GELU: 0.5 x (1 + tanh(u)) with u = sqrt(2/pi)(x + 0.044715 x^3), computed as
+/// x / (1 + e^(-2u)), the same function without tanh's cancellation near -1.
+@inline(__always)
+private func vectorGeluTanh(_ x: SIMD16<Float>) -> SIMD16<Float> {
+    let x3 = x * x * x
+    let u = (x3 * SIMD16<Float>(repeating: 0.044_715) + x) * SIMD16<Float>(repeating: 0.797_884_560_802_865_4)
+    let e = vectorExp(u * -2)
+    return x / (e + 1)
 }

@@ -27,13 +27,13 @@ public final class ThreadPool: @unchecked Sendable {
     public init(threadCount: Int, spinIterations: Int = 20_000) {
         self.threadCount = max(1, threadCount)
         state = ThreadPoolState(workers: self.threadCount - 1, spinIterations: max(0, spinIterations))
-        for _ in 0..<(self.threadCount - 1) {
-            let context = Unmanaged.passRetained(state).toOpaque()
+        for worker in 1..<self.threadCount {
+            let context = Unmanaged.passRetained(WorkerContext(state: state, thread: worker)).toOpaque()
             #if canImport(Darwin)
             var thread: pthread_t?
             let status = pthread_create(&thread, nil, { raw in
-                let state = Unmanaged<ThreadPoolState>.fromOpaque(raw).takeRetainedValue()
-                state.workerLoop()
+                let context = Unmanaged<WorkerContext>.fromOpaque(raw).takeRetainedValue()
+                context.state.workerLoop(thread: context.thread)
                 return nil
             }, context)
             precondition(status == 0 && thread != nil, "ThreadPool could not start a worker thread (pthread_create returned \(status)).")
@@ -41,8 +41,8 @@ public final class ThreadPool: @unchecked Sendable {
             #else
             var thread = pthread_t()
             let status = pthread_create(&thread, nil, { raw in
-                let state = Unmanaged<ThreadPoolState>.fromOpaque(raw!).takeRetainedValue()
-                state.workerLoop()
+                let context = Unmanaged<WorkerContext>.fromOpaque(raw!).takeRetainedValue()
+                context.state.workerLoop(thread: context.thread)
                 return nil
             }, context)
             precondition(status == 0, "ThreadPool could not start a worker thread (pthread_create returned \(status)).")
@@ -67,6 +67,21 @@ public final class ThreadPool: @unchecked Sendable {
         }
         defer { state.release() }
         withoutActuallyEscaping(body) { escapable in
+            state.run(count: count, body: { index, _ in escapable(index) })
+        }
+    }
+
+    /// Like `parallelFor(_:_:)`, and also passes the index (`0..<threadCount`) of the thread
+    /// that runs the item, for per-thread scratch and partial sums: items with the same thread
+    /// index never run at the same time. Nested or concurrent calls run inline with thread index 0.
+    public func parallelFor(_ count: Int, withThreadIndex body: (_ index: Int, _ thread: Int) -> Void) {
+        if count <= 0 { return }
+        if threadCount == 1 || count == 1 || !state.tryAcquire() {
+            for i in 0..<count { body(i, 0) }
+            return
+        }
+        defer { state.release() }
+        withoutActuallyEscaping(body) { escapable in
             state.run(count: count, body: escapable)
         }
     }
@@ -75,6 +90,17 @@ public final class ThreadPool: @unchecked Sendable {
     /// thread when the pool is free, for kernels that give every thread its own scratch slice.
     public func perThread(_ body: (Int) -> Void) {
         parallelFor(threadCount, body)
+    }
+}
+
+/// What a worker thread starts with.
+final class WorkerContext: @unchecked Sendable {
+    let state: ThreadPoolState
+    let thread: Int
+
+    init(state: ThreadPoolState, thread: Int) {
+        self.state = state
+        self.thread = thread
     }
 }
 
@@ -93,7 +119,7 @@ final class ThreadPoolState: @unchecked Sendable {
     let stopping = Atomic<Bool>(false)
     // Written by the caller before `generation` is published, read by workers after they observe it.
     var jobCount = 0
-    var jobBody: ((Int) -> Void)?
+    var jobBody: ((Int, Int) -> Void)?
     let mutex: UnsafeMutablePointer<pthread_mutex_t>
     let condition: UnsafeMutablePointer<pthread_cond_t>
 
@@ -121,14 +147,14 @@ final class ThreadPoolState: @unchecked Sendable {
         busy.store(false, ordering: .releasing)
     }
 
-    func run(count: Int, body: @escaping (Int) -> Void) {
+    func run(count: Int, body: @escaping (Int, Int) -> Void) {
         jobBody = body
         jobCount = count
         nextIndex.store(0, ordering: .relaxed)
         pending.store(workers, ordering: .relaxed)
         generation.add(1, ordering: .sequentiallyConsistent)
         wakeSleepers()
-        runItems(body, count: count)
+        runItems(body, count: count, thread: 0)
         var polls = 0
         while pending.load(ordering: .acquiring) > 0 {
             polls += 1
@@ -155,15 +181,15 @@ final class ThreadPoolState: @unchecked Sendable {
     }
 
     @inline(__always)
-    private func runItems(_ body: (Int) -> Void, count: Int) {
+    private func runItems(_ body: (Int, Int) -> Void, count: Int, thread: Int) {
         while true {
             let i = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
             if i >= count { return }
-            body(i)
+            body(i, thread)
         }
     }
 
-    func workerLoop() {
+    func workerLoop(thread: Int) {
         var seen = 0
         while true {
             var current = generation.load(ordering: .acquiring)
@@ -186,7 +212,7 @@ final class ThreadPoolState: @unchecked Sendable {
             seen = current
             if stopping.load(ordering: .acquiring) { return }
             if let body = jobBody {
-                runItems(body, count: jobCount)
+                runItems(body, count: jobCount, thread: thread)
             }
             pending.subtract(1, ordering: .releasing)
         }

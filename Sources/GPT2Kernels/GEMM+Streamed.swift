@@ -1,0 +1,185 @@
+extension GEMM {
+    /// Depth of one block of the streamed path: a block of B, `kcStreamed x n`, is packed
+    /// (n = 3072: 770 KiB) and stays in L2 while every row tile of A uses it.
+    static let depthBlockStreamed = 64
+
+    /// `C = A · B` with B `[k, n]` for a few rows of A (batched decode, m ~ 2...32): the product
+    /// is still bound by reading B, so B is read strictly in memory order, a block of whole rows
+    /// at a time (work items split the depth), packed into 16-wide panels in L2, and multiplied
+    /// there by register tiles. Thread 0 accumulates into C; other threads into their own partial
+    /// sums, added to C at the end.
+    /// `out[0..<width] += sum[0..<width]`.
+    @inline(__always)
+    static func addRow(_ sum: V, _ out: UnsafeMutablePointer<Float>, _ width: Int) {
+        if width == 16 {
+            storeV(loadV(out) + sum, out)
+        } else {
+            for lane in 0..<width { out[lane] += sum[lane] }
+        }
+    }
+
+    static func streamed(_ o: MatmulOperands, pool: ThreadPool?) {
+        let kc = depthBlockStreamed
+        let threads = pool?.threadCount ?? 1
+        let panels = (o.n + 15) / 16
+        let blocks = (o.k + kc - 1) / kc
+        let partials = threads > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: (threads - 1) * o.m * o.n) : nil
+        let used = UnsafeMutablePointer<Bool>.allocate(capacity: threads)
+        used.initialize(repeating: false, count: threads)
+        let sinks = UnsafeMutablePointer<Float>.allocate(capacity: threads)
+        defer {
+            partials?.deallocate()
+            used.deallocate()
+            sinks.deallocate()
+        }
+        GEMV.initialize(o)
+        let run = { (block: Int, thread: Int) in
+            let depth = block * kc
+            let depthCount = min(kc, o.k - depth)
+            // One sequential pass brings the block into L2; the tiles then read it column-wise.
+            sinks[thread] = touch(o.b + depth * o.ldb, rows: depthCount, columns: o.n, ld: o.ldb)
+            var target = o.c, ldt = o.ldc
+            if thread > 0, let partials {
+                target = partials + (thread - 1) * o.m * o.n
+                ldt = o.n
+                if !used[thread] {
+                    target.initialize(repeating: 0, count: o.m * o.n)
+                    used[thread] = true
+                }
+            }
+            for panel in 0..<panels {
+                let column = panel * 16
+                let width = min(16, o.n - column)
+                let b = o.b + depth * o.ldb + column
+                var i = 0
+                while i < o.m {
+                    let remaining = o.m - i
+                    let rows = remaining <= 4 || (remaining > 6 && remaining <= 8) ? min(4, remaining) : min(6, remaining)
+                    let a = o.a + i * o.lda + depth
+                    let out = target + i * ldt + column
+                    if rows <= 4 {
+                        let t = tile4Strided(a, o.lda, rows: rows, b, o.ldb, width: width, depthCount)
+                        addRow(t.0, out, width)
+                        if rows > 1 { addRow(t.1, out + ldt, width) }
+                        if rows > 2 { addRow(t.2, out + 2 * ldt, width) }
+                        if rows > 3 { addRow(t.3, out + 3 * ldt, width) }
+                    } else {
+                        let t = tile6Strided(a, o.lda, rows: rows, b, o.ldb, width: width, depthCount)
+                        addRow(t.0, out, width)
+                        addRow(t.1, out + ldt, width)
+                        addRow(t.2, out + 2 * ldt, width)
+                        addRow(t.3, out + 3 * ldt, width)
+                        addRow(t.4, out + 4 * ldt, width)
+                        if rows > 5 { addRow(t.5, out + 5 * ldt, width) }
+                    }
+                    i += rows
+                }
+            }
+        }
+        if let pool, blocks > 1 {
+            pool.parallelFor(blocks, withThreadIndex: run)
+        } else {
+            for block in 0..<blocks { run(block, 0) }
+        }
+        guard let partials else { return }
+        for thread in 1..<threads where used[thread] {
+            let source = partials + (thread - 1) * o.m * o.n
+            for i in 0..<o.m {
+                GEMV.add(source + i * o.n, into: o.c + i * o.ldc, count: o.n)
+            }
+        }
+    }
+
+    /// Reads `rows` rows of `columns` floats in memory order (whole vectors: measured faster
+    /// here than one load per cache line) so the block is in cache before it is read
+    /// column-wise; returns their sum, a data dependency the optimizer must keep.
+    @inline(never)
+    static func touch(_ p: UnsafePointer<Float>, rows: Int, columns: Int, ld: Int) -> Float {
+        var s0 = V(), s1 = V(), s2 = V(), s3 = V()
+        for r in 0..<rows {
+            let row = p + r * ld
+            var j = 0
+            while j + 64 <= columns {
+                s0 += loadV(row + j)
+                s1 += loadV(row + j + 16)
+                s2 += loadV(row + j + 32)
+                s3 += loadV(row + j + 48)
+                j += 64
+            }
+            while j + 16 <= columns {
+                s0 += loadV(row + j)
+                j += 16
+            }
+            s1[0] += row[columns - 1]
+        }
+        return ((s0 + s1) + (s2 + s3)).sum()
+    }
+
+    /// Loads 16 floats of B at `p`, or only the first `width` (the rest zero) at the right edge.
+    @inline(__always)
+    static func loadEdge(_ p: UnsafePointer<Float>, _ width: Int) -> V {
+        if width == 16 { return loadV(p) }
+        var v = V()
+        for lane in 0..<width { v[lane] = p[lane] }
+        return v
+    }
+
+    /// 6x16 tile over B read in place (`b`, row stride `ldb`, `width` valid columns); rows of
+    /// A past `rows` repeat row 0.
+    @inline(never)
+    static func tile6Strided(_ a: UnsafePointer<Float>, _ lda: Int, rows: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                             width: Int, _ kc: Int) -> (V, V, V, V, V, V) {
+        let a0 = a
+        let a1 = rows > 1 ? a + lda : a
+        let a2 = rows > 2 ? a + 2 * lda : a
+        let a3 = rows > 3 ? a + 3 * lda : a
+        let a4 = rows > 4 ? a + 4 * lda : a
+        let a5 = rows > 5 ? a + 5 * lda : a
+        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+        var bp = b
+        for p in 0..<kc {
+            let bv = loadEdge(bp, width)
+            c0 = c0.addingProduct(V(repeating: a0[p]), bv)
+            c1 = c1.addingProduct(V(repeating: a1[p]), bv)
+            c2 = c2.addingProduct(V(repeating: a2[p]), bv)
+            c3 = c3.addingProduct(V(repeating: a3[p]), bv)
+            c4 = c4.addingProduct(V(repeating: a4[p]), bv)
+            c5 = c5.addingProduct(V(repeating: a5[p]), bv)
+            bp += ldb
+        }
+        return (c0, c1, c2, c3, c4, c5)
+    }
+
+    /// 4x16 tile over B read in place (`b`, row stride `ldb`, `width` valid columns); rows of
+    /// A past `rows` repeat row 0. 8 ymm accumulators, for row counts a 6-row tile would waste.
+    @inline(never)
+    static func tile4Strided(_ a: UnsafePointer<Float>, _ lda: Int, rows: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                             width: Int, _ kc: Int) -> (V, V, V, V) {
+        let a0 = a
+        let a1 = rows > 1 ? a + lda : a
+        let a2 = rows > 2 ? a + 2 * lda : a
+        let a3 = rows > 3 ? a + 3 * lda : a
+        var c0 = V(), c1 = V(), c2 = V(), c3 = V()
+        var bp = b
+        for p in 0..<kc {
+            let bv = loadEdge(bp, width)
+            c0 = c0.addingProduct(V(repeating: a0[p]), bv)
+            c1 = c1.addingProduct(V(repeating: a1[p]), bv)
+            c2 = c2.addingProduct(V(repeating: a2[p]), bv)
+            c3 = c3.addingProduct(V(repeating: a3[p]), bv)
+            bp += ldb
+        }
+        return (c0, c1, c2, c3)
+    }
+}
+
+// File-local copies of the vector load/store: without whole-module optimization (debug
+// builds) a helper from another file is a real call inside the inner loop.
+@inline(__always)
+private func loadV(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func loadV(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func storeV(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }

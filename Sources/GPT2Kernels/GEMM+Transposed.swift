@@ -1,0 +1,188 @@
+extension GEMM {
+    typealias V8 = SIMD8<Float>
+
+    /// Rows of B per work item of the transposed path: 96 rows of GPT-2's 768 are 288 KiB,
+    /// read in one sequential pass into L2 before the tiles use them.
+    static let transposedRowBlock = 96
+
+    @inline(__always)
+    static func load8(_ p: UnsafePointer<Float>) -> V8 { UnsafeRawPointer(p).loadUnaligned(as: V8.self) }
+
+    /// `C = A · B^T` with B `[n, k]` (the tied lm_head), computed as `C^T = B · A^T`: rows of
+    /// the large weight are the broadcast operand, read in place, and only the small A is
+    /// packed, transposed into panels of 16 tokens (`[k][16]`), or of 8 when m <= 8 so that
+    /// few-token batches waste no lanes. Work items are blocks of rows of B, each first read
+    /// once in memory order so the tiles find it in cache.
+    static func transposedB(_ o: MatmulOperands, pool: ThreadPool?) {
+        let lanes = o.m <= 8 ? 8 : 16
+        let panels = (o.m + lanes - 1) / lanes
+        let packed = UnsafeMutablePointer<Float>.allocate(capacity: panels * o.k * lanes)
+        defer { packed.deallocate() }
+        let packOne = { (panel: Int) in
+            let dst = packed + panel * o.k * lanes
+            let tokens = min(lanes, o.m - panel * lanes)
+            for p in 0..<o.k {
+                for lane in 0..<lanes {
+                    dst[p * lanes + lane] = lane < tokens ? o.a[(panel * lanes + lane) * o.lda + p] : 0
+                }
+            }
+        }
+        if let pool, panels > 1 { pool.parallelFor(panels, packOne) } else { for p in 0..<panels { packOne(p) } }
+
+        let threads = pool?.threadCount ?? 1
+        let sinks = UnsafeMutablePointer<Float>.allocate(capacity: threads)
+        defer { sinks.deallocate() }
+        let rowsPerTile = lanes == 8 ? 12 : 6
+        let block = transposedRowBlock
+        let blocks = (o.n + block - 1) / block
+        let run = { (item: Int, thread: Int) in
+            let first = item * block, end = min(o.n, first + block)
+            sinks[thread] = touch(o.b + first * o.ldb, rows: end - first, columns: o.k, ld: o.ldb)
+            var pc = 0
+            while pc < o.k {
+                let kc = min(o.k <= 1024 ? o.k : depthBlock, o.k - pc)
+                var j = first
+                while j < end {
+                    let rows = min(rowsPerTile, end - j)
+                    for panel in 0..<panels {
+                        let panelData = packed + panel * o.k * lanes + pc * lanes
+                        if lanes == 8 {
+                            transposedTile8(o, weightRow: j, rows: rows, depth: pc, kc: kc, firstToken: panel * 8, packed: panelData)
+                        } else {
+                            transposedTile16(o, weightRow: j, rows: rows, depth: pc, kc: kc, firstToken: panel * 16, packed: panelData)
+                        }
+                    }
+                    j += rows
+                }
+                pc += kc
+            }
+        }
+        if let pool, blocks > 1 {
+            pool.parallelFor(blocks, withThreadIndex: run)
+        } else {
+            for item in 0..<blocks { run(item, 0) }
+        }
+    }
+
+    /// Six rows of B (from `weightRow`) against a 16-token panel of A^T.
+    @inline(never)
+    static func transposedTile16(_ o: MatmulOperands, weightRow j: Int, rows: Int, depth: Int, kc: Int,
+                                 firstToken: Int, packed: UnsafePointer<Float>) {
+        let t = tile6x16(o.b + j * o.ldb + depth, o.ldb, rows: rows, packed, kc)
+        let tokens = min(16, o.m - firstToken)
+        let first = depth == 0
+        transposedEmit(o, t.0, column: j, tokens: tokens, firstRow: firstToken, first: first)
+        if rows > 1 { transposedEmit(o, t.1, column: j + 1, tokens: tokens, firstRow: firstToken, first: first) }
+        if rows > 2 { transposedEmit(o, t.2, column: j + 2, tokens: tokens, firstRow: firstToken, first: first) }
+        if rows > 3 { transposedEmit(o, t.3, column: j + 3, tokens: tokens, firstRow: firstToken, first: first) }
+        if rows > 4 { transposedEmit(o, t.4, column: j + 4, tokens: tokens, firstRow: firstToken, first: first) }
+        if rows > 5 { transposedEmit(o, t.5, column: j + 5, tokens: tokens, firstRow: firstToken, first: first) }
+    }
+
+    /// Twelve rows of B (from `weightRow`; rows past `rows` repeat the first) against an
+    /// 8-token panel of A^T: 12 ymm accumulators.
+    @inline(never)
+    static func transposedTile8(_ o: MatmulOperands, weightRow j: Int, rows: Int, depth: Int, kc: Int,
+                                firstToken: Int, packed: UnsafePointer<Float>) {
+        let w = o.b + j * o.ldb + depth, ld = o.ldb
+        let w0 = w
+        let w1 = rows > 1 ? w + ld : w, w2 = rows > 2 ? w + 2 * ld : w, w3 = rows > 3 ? w + 3 * ld : w
+        let w4 = rows > 4 ? w + 4 * ld : w, w5 = rows > 5 ? w + 5 * ld : w, w6 = rows > 6 ? w + 6 * ld : w
+        let w7 = rows > 7 ? w + 7 * ld : w, w8 = rows > 8 ? w + 8 * ld : w, w9 = rows > 9 ? w + 9 * ld : w
+        let w10 = rows > 10 ? w + 10 * ld : w, w11 = rows > 11 ? w + 11 * ld : w
+        var c0 = V8(), c1 = V8(), c2 = V8(), c3 = V8(), c4 = V8(), c5 = V8()
+        var c6 = V8(), c7 = V8(), c8 = V8(), c9 = V8(), c10 = V8(), c11 = V8()
+        var a = packed
+        for p in 0..<kc {
+            let x = load8(a)
+            c0 = c0.addingProduct(V8(repeating: w0[p]), x)
+            c1 = c1.addingProduct(V8(repeating: w1[p]), x)
+            c2 = c2.addingProduct(V8(repeating: w2[p]), x)
+            c3 = c3.addingProduct(V8(repeating: w3[p]), x)
+            c4 = c4.addingProduct(V8(repeating: w4[p]), x)
+            c5 = c5.addingProduct(V8(repeating: w5[p]), x)
+            c6 = c6.addingProduct(V8(repeating: w6[p]), x)
+            c7 = c7.addingProduct(V8(repeating: w7[p]), x)
+            c8 = c8.addingProduct(V8(repeating: w8[p]), x)
+            c9 = c9.addingProduct(V8(repeating: w9[p]), x)
+            c10 = c10.addingProduct(V8(repeating: w10[p]), x)
+            c11 = c11.addingProduct(V8(repeating: w11[p]), x)
+            a += 8
+        }
+        let tokens = min(8, o.m - firstToken)
+        let first = depth == 0
+        let sums = (c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11)
+        withUnsafeBytes(of: sums) { raw in
+            let values = raw.bindMemory(to: Float.self)
+            for r in 0..<rows {
+                for lane in 0..<tokens {
+                    let value = values[r * 8 + lane]
+                    if first {
+                        emitScalar(o, value, row: firstToken + lane, column: j + r)
+                    } else {
+                        o.c[(firstToken + lane) * o.ldc + j + r] += value
+                    }
+                }
+            }
+        }
+    }
+
+    /// Lane `t` of `sum` is C[firstRow + t, column].
+    @inline(__always)
+    static func transposedEmit(_ o: MatmulOperands, _ sum: V, column j: Int, tokens: Int, firstRow: Int, first: Bool) {
+        if first {
+            for lane in 0..<tokens { emitScalar(o, sum[lane], row: firstRow + lane, column: j) }
+        } else {
+            for lane in 0..<tokens { o.c[(firstRow + lane) * o.ldc + j] += sum[lane] }
+        }
+    }
+}
+
+// File-local copies of the vector load/store: without whole-module optimization (debug
+// builds) a helper from another file is a real call inside the inner loop.
+@inline(__always)
+private func loadV(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func loadV(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func storeV(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }
+
+/// `C[i, j] = sum (+ bias[j]) (+ C[i, j] when accumulating)`, kept in this file so debug
+/// builds inline it into the tile loops.
+@inline(__always)
+private func emitScalar(_ o: MatmulOperands, _ sum: Float, row i: Int, column j: Int) {
+    var value = sum
+    if let bias = o.bias { value += bias[j] }
+    let index = i * o.ldc + j
+    if o.accumulate { value += o.c[index] }
+    o.c[index] = value
+}
+
+/// The 6x16 product of 6 rows of `a` (stride `lda`; rows past `rows` repeat row 0) and a
+/// packed panel `[kc][16]` (a file-local copy of `GEMM.tile`, for debug builds).
+@inline(__always)
+private func tile6x16(_ a: UnsafePointer<Float>, _ lda: Int, rows: Int, _ panel: UnsafePointer<Float>, _ kc: Int)
+    -> (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>) {
+    typealias V = SIMD16<Float>
+    let a0 = a
+    let a1 = rows > 1 ? a + lda : a
+    let a2 = rows > 2 ? a + 2 * lda : a
+    let a3 = rows > 3 ? a + 3 * lda : a
+    let a4 = rows > 4 ? a + 4 * lda : a
+    let a5 = rows > 5 ? a + 5 * lda : a
+    var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+    var b = panel
+    for p in 0..<kc {
+        let bv = loadV(b)
+        c0 = c0.addingProduct(V(repeating: a0[p]), bv)
+        c1 = c1.addingProduct(V(repeating: a1[p]), bv)
+        c2 = c2.addingProduct(V(repeating: a2[p]), bv)
+        c3 = c3.addingProduct(V(repeating: a3[p]), bv)
+        c4 = c4.addingProduct(V(repeating: a4[p]), bv)
+        c5 = c5.addingProduct(V(repeating: a5[p]), bv)
+        b += 16
+    }
+    return (c0, c1, c2, c3, c4, c5)
+}
