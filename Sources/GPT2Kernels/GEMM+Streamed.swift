@@ -76,8 +76,13 @@ extension GEMM {
                 }
             }
         }
-        if let pool, blocks > 1 {
-            pool.parallelFor(blocks, withThreadIndex: run)
+        // Each item is a contiguous run of blocks, so each thread streams one region of B.
+        let items = min(blocks, threads)
+        let runRange = { (item: Int, thread: Int) in
+            for block in (item * blocks / items)..<((item + 1) * blocks / items) { run(block, thread) }
+        }
+        if let pool, items > 1 {
+            pool.parallelFor(items, withThreadIndex: runRange)
         } else {
             for block in 0..<blocks { run(block, 0) }
         }
