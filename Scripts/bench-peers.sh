@@ -68,6 +68,7 @@ step() {
     local start status=0
     start=$(date +%s)
     timeout --kill-after=30 "$STEP_TIMEOUT" "$@" >"$WORK/$name.log" 2>&1 || status=$?
+    echo "$name $(cut -d' ' -f1 /proc/loadavg)" >>"$WORK/loads.txt"
     if [ "$status" = 0 ]; then
         log "$name: $(( $(date +%s) - start )) s"
     else
@@ -179,7 +180,7 @@ COMMON_ARGS=(--config "$MODEL/config.json" --threads "$THREADS")
 measure() {   # NAME ENGINE PRECISION COMMAND...
     local name="$1" engine="$2" precision="$3"; shift 3
     if step "bench-$name" "$@"; then
-        tail -n 1 "$WORK/bench-$name.log" >"$RESULTS/$name.json"
+        grep '^{"engine"' "$WORK/bench-$name.log" | tail -n 1 >"$RESULTS/$name.json" || true
         if python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$RESULTS/$name.json" 2>/dev/null; then
             return 0
         fi
@@ -189,7 +190,7 @@ measure() {   # NAME ENGINE PRECISION COMMAND...
 gpt2_row() {  # NAME PRECISION MODEL_DIR: gpt2 bench's JSON with engine and precision added
     local name="$1" precision="$2" dir="$3"
     if step "bench-$name" "$GPT2" bench --model "$dir" --threads "$THREADS" --json; then
-        if tail -n 1 "$WORK/bench-$name.log" | python3 -c '
+        if grep '^{' "$WORK/bench-$name.log" | tail -n 1 | python3 -c '
 import json, sys
 row = json.loads(sys.stdin.read())
 row.update(engine="gpt2", precision=sys.argv[1])
@@ -223,10 +224,20 @@ fi
 python3 - "$WORK/meta.json" "$THREADS" "$COMMAND" "$MODEL" "$LOAD_BEFORE" "$ONNX_FP32/export.json" <<'EOF'
 import datetime, json, os, subprocess, sys
 path, threads, command, model, load_before, export = sys.argv[1:]
-cpu = "unknown"
+fields = {}
 for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
-    if line.startswith("Model name:"):
-        cpu = line.split(":", 1)[1].strip()
+    key, _, value = line.partition(":")
+    fields.setdefault(key.strip(), value.strip())
+cpu = fields.get("Model name", "unknown")
+if "CPU family" in fields:
+    cpu += f" (family {fields['CPU family']}, model {fields.get('Model', '?')})"
+flags = set()
+for line in open("/proc/cpuinfo"):
+    if line.startswith("flags"):
+        flags = set(line.split(":", 1)[1].split())
+        break
+wanted = ["avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx_vnni", "amx_tile"]
+cpu += "; " + " ".join(flag for flag in wanted if flag in flags)
 versions = {}
 if os.path.exists(export):
     info = json.load(open(export))
@@ -237,6 +248,9 @@ meta = {
     "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     "cpu": cpu, "cores": os.cpu_count(), "threads": int(threads), "command": command, "model": model,
     "load_before": load_before, "load_after": " ".join(open("/proc/loadavg").read().split()[:3]),
+    "load_at_end_of": {name: float(load) for name, load in
+                       (line.split() for line in open(os.path.join(os.path.dirname(path), "loads.txt")))
+                       if name.startswith("bench-")},
     "batch": 8, "prompt_tokens": 128, "gen_tokens": 64, "versions": versions,
 }
 json.dump(meta, open(path, "w"), indent=2)

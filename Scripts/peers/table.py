@@ -114,6 +114,14 @@ def main() -> None:
         f"- model: {meta['model']}; prompt {meta.get('prompt_tokens', 128)} tokens; decode {meta.get('gen_tokens', 64)} "
         f"greedy steps after a 16-token prompt; {batch} streams decoded together; median of 3",
     ]
+    loads = meta.get("load_at_end_of", {})
+    if loads:
+        lines.append("- 1-minute load average at the end of each measurement (the measurement itself adds about "
+                     f"{meta['threads']}): " + ", ".join(f"{name.removeprefix('bench-')} {load:.1f}" for name, load in loads.items()))
+        busiest = max(loads.values())
+        if busiest > meta["threads"] + 1:
+            lines.append(f"- **warning: other work was running (load up to {busiest:.1f} on {meta.get('cores', '?')} cores); "
+                         "these figures understate every engine, unevenly. Run again on a quiet machine.**")
     if read_gb_s:
         lines.append(f"- read bandwidth (gpt2 bench, {meta['threads']} threads): {read_gb_s:.1f} GB/s; "
                      f"decode bound = bandwidth / weight bytes of the row's precision")
