@@ -1,7 +1,9 @@
 extension GEMM {
-    /// Depth of one block of the streamed path: a block of B, `kcStreamed x n`, is packed
-    /// (n = 3072: 770 KiB) and stays in L2 while every row tile of A uses it.
-    static let depthBlockStreamed = 64
+    /// Rows of B per block of the streamed path: about 384 KiB, so the block stays in L2 (1 MiB
+    /// per core on Zen 4) next to the partial sums while every row tile of A reads it.
+    static func depthBlockStreamed(n: Int) -> Int {
+        min(128, max(8, (96 * 1024 / max(1, n)) / 8 * 8))
+    }
 
     /// `C = A · B` with B `[k, n]` for a few rows of A (batched decode, m ~ 2...32): the product
     /// is still bound by reading B, so B is read strictly in memory order, a block of whole rows
@@ -19,25 +21,30 @@ extension GEMM {
     }
 
     static func streamed(_ o: MatmulOperands, pool: ThreadPool?) {
-        let kc = depthBlockStreamed
+        let kc = depthBlockStreamed(n: o.n)
         let threads = pool?.threadCount ?? 1
         let panels = (o.n + 15) / 16
         let blocks = (o.k + kc - 1) / kc
         let partials = threads > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: (threads - 1) * o.m * o.n) : nil
         let used = UnsafeMutablePointer<Bool>.allocate(capacity: threads)
         used.initialize(repeating: false, count: threads)
-        let sinks = UnsafeMutablePointer<Float>.allocate(capacity: threads)
+        // Each thread copies its block of B here, rows padded by 16 floats: B's own row stride
+        // can be a multiple of 4 KiB (n = 3072), which maps every row of a column panel to the
+        // same L1 set.
+        let ldp = o.n + 16
+        let copies = UnsafeMutablePointer<Float>.allocate(capacity: threads * kc * ldp)
         defer {
             partials?.deallocate()
             used.deallocate()
-            sinks.deallocate()
+            copies.deallocate()
         }
         GEMV.initialize(o)
         let run = { (block: Int, thread: Int) in
             let depth = block * kc
             let depthCount = min(kc, o.k - depth)
-            // One sequential pass brings the block into L2; the tiles then read it column-wise.
-            sinks[thread] = touch(o.b + depth * o.ldb, rows: depthCount, columns: o.n, ld: o.ldb)
+            // One sequential pass over the block; the tiles then read the copy column-wise.
+            let block = copies + thread * kc * ldp
+            copyRows(o.b + depth * o.ldb, o.ldb, rows: depthCount, columns: o.n, into: block, ldp)
             var target = o.c, ldt = o.ldc
             if thread > 0, let partials {
                 target = partials + (thread - 1) * o.m * o.n
@@ -50,7 +57,7 @@ extension GEMM {
             for panel in 0..<panels {
                 let column = panel * 16
                 let width = min(16, o.n - column)
-                let b = o.b + depth * o.ldb + column
+                let b = UnsafePointer(block + column)
                 var i = 0
                 while i < o.m {
                     let remaining = o.m - i
@@ -58,13 +65,13 @@ extension GEMM {
                     let a = o.a + i * o.lda + depth
                     let out = target + i * ldt + column
                     if rows <= 4 {
-                        let t = tile4Strided(a, o.lda, rows: rows, b, o.ldb, width: width, depthCount)
+                        let t = tile4Strided(a, o.lda, rows: rows, b, ldp, width: width, depthCount)
                         addRow(t.0, out, width)
                         if rows > 1 { addRow(t.1, out + ldt, width) }
                         if rows > 2 { addRow(t.2, out + 2 * ldt, width) }
                         if rows > 3 { addRow(t.3, out + 3 * ldt, width) }
                     } else {
-                        let t = tile6Strided(a, o.lda, rows: rows, b, o.ldb, width: width, depthCount)
+                        let t = tile6Strided(a, o.lda, rows: rows, b, ldp, width: width, depthCount)
                         addRow(t.0, out, width)
                         addRow(t.1, out + ldt, width)
                         addRow(t.2, out + 2 * ldt, width)
@@ -76,8 +83,13 @@ extension GEMM {
                 }
             }
         }
-        if let pool, blocks > 1 {
-            pool.parallelFor(blocks, withThreadIndex: run)
+        // Each item is a contiguous run of blocks, so each thread streams one region of B.
+        let items = min(blocks, threads)
+        let runRange = { (item: Int, thread: Int) in
+            for block in (item * blocks / items)..<((item + 1) * blocks / items) { run(block, thread) }
+        }
+        if let pool, items > 1 {
+            pool.parallelFor(items, withThreadIndex: runRange)
         } else {
             for block in 0..<blocks { run(block, 0) }
         }
@@ -86,6 +98,27 @@ extension GEMM {
             let source = partials + (thread - 1) * o.m * o.n
             for i in 0..<o.m {
                 GEMV.add(source + i * o.n, into: o.c + i * o.ldc, count: o.n)
+            }
+        }
+    }
+
+    /// Copies `rows` rows of `columns` floats (source stride `ld`) to `target` (stride `ldt`),
+    /// reading in memory order.
+    static func copyRows(_ source: UnsafePointer<Float>, _ ld: Int, rows: Int, columns: Int,
+                         into target: UnsafeMutablePointer<Float>, _ ldt: Int) {
+        for r in 0..<rows {
+            let from = source + r * ld, to = target + r * ldt
+            var j = 0
+            while j + 64 <= columns {
+                storeV(loadV(from + j), to + j)
+                storeV(loadV(from + j + 16), to + j + 16)
+                storeV(loadV(from + j + 32), to + j + 32)
+                storeV(loadV(from + j + 48), to + j + 48)
+                j += 64
+            }
+            while j < columns {
+                to[j] = from[j]
+                j += 1
             }
         }
     }

@@ -57,10 +57,16 @@ extension GEMM {
                 pc += kc
             }
         }
-        if let pool, blocks > 1 {
-            pool.parallelFor(blocks, withThreadIndex: run)
+        // Items are contiguous runs of blocks (a few per thread, for balance), so each thread
+        // streams long regions of B.
+        let items = min(blocks, 4 * threads)
+        let runRange = { (item: Int, thread: Int) in
+            for block in (item * blocks / items)..<((item + 1) * blocks / items) { run(block, thread) }
+        }
+        if let pool, items > 1 {
+            pool.parallelFor(items, withThreadIndex: runRange)
         } else {
-            for item in 0..<blocks { run(item, 0) }
+            for block in 0..<blocks { run(block, 0) }
         }
     }
 

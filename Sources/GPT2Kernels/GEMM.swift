@@ -9,40 +9,25 @@ enum GEMM {
     /// Columns of C per work item (packed block `depthBlock * columnBlock` floats, 128 KiB).
     static let columnBlock = 128
 
-
-
-    /// The 6x16 product of 6 rows of a row-major operand (`a`, stride `lda`; rows past `rows`
-    /// repeat row 0) and a packed panel `[kc][16]`.
-    @inline(__always)
-    static func tile(_ a: UnsafePointer<Float>, _ lda: Int, rows: Int, _ panel: UnsafePointer<Float>, _ kc: Int)
-        -> (V, V, V, V, V, V) {
-        let a0 = a
-        let a1 = rows > 1 ? a + lda : a
-        let a2 = rows > 2 ? a + 2 * lda : a
-        let a3 = rows > 3 ? a + 3 * lda : a
-        let a4 = rows > 4 ? a + 4 * lda : a
-        let a5 = rows > 5 ? a + 5 * lda : a
-        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
-        var b = panel
-        for p in 0..<kc {
-            let bv = loadV(b)
-            c0 = c0.addingProduct(V(repeating: a0[p]), bv)
-            c1 = c1.addingProduct(V(repeating: a1[p]), bv)
-            c2 = c2.addingProduct(V(repeating: a2[p]), bv)
-            c3 = c3.addingProduct(V(repeating: a3[p]), bv)
-            c4 = c4.addingProduct(V(repeating: a4[p]), bv)
-            c5 = c5.addingProduct(V(repeating: a5[p]), bv)
-            b += 16
-        }
-        return (c0, c1, c2, c3, c4, c5)
-    }
-
     // MARK: - B stored [k, n]
 
-    /// `C = A · B` with B `[k, n]`: work items are blocks of 128 columns; each packs its
-    /// columns of B one depth block at a time into 16-wide panels, then runs the tile over
-    /// all rows of A.
+    /// `C = A · B` with B `[k, n]`: A is first packed into 6-row panels (`[k][6]`, so a tile's
+    /// broadcasts come from one cache line instead of six rows that may alias in L1). Work items
+    /// are blocks of 128 columns; each packs its columns of B one depth block at a time into
+    /// 16-wide panels, then runs the tile over all row panels of A.
     static func plain(_ o: MatmulOperands, pool: ThreadPool?) {
+        let rowPanels = (o.m + 5) / 6
+        let packedA = UnsafeMutablePointer<Float>.allocate(capacity: rowPanels * o.k * 6)
+        defer { packedA.deallocate() }
+        let packRowPanel = { (panel: Int) in
+            let dst = packedA + panel * o.k * 6
+            let rows = min(6, o.m - panel * 6)
+            for r in 0..<6 {
+                let src = o.a + (panel * 6 + min(r, rows - 1)) * o.lda
+                for p in 0..<o.k { dst[p * 6 + r] = src[p] }
+            }
+        }
+        if let pool, rowPanels > 1 { pool.parallelFor(rowPanels, packRowPanel) } else { for r in 0..<rowPanels { packRowPanel(r) } }
         o.split(o.n, piece: columnBlock, pool: pool) { first, end in
             let packed = UnsafeMutablePointer<Float>.allocate(capacity: depthBlock * columnBlock)
             defer { packed.deallocate() }
@@ -56,11 +41,9 @@ enum GEMM {
                     var jp = 0
                     while jp < nc {
                         let panel = packed + (jp / 16) * kc * 16
-                        var i = 0
-                        while i < o.m {
-                            plainTile(o, row: i, column: jc + jp, width: min(16, nc - jp),
-                                      depth: pc, kc: kc, panel: panel)
-                            i += 6
+                        for rowPanel in 0..<rowPanels {
+                            plainTile(o, row: rowPanel * 6, column: jc + jp, width: min(16, nc - jp), depth: pc, kc: kc,
+                                      packedA: packedA + rowPanel * o.k * 6 + pc * 6, panel: panel)
                         }
                         jp += 16
                     }
@@ -99,16 +82,28 @@ enum GEMM {
 
     @inline(never)
     static func plainTile(_ o: MatmulOperands, row i: Int, column j: Int, width: Int, depth: Int, kc: Int,
-                          panel: UnsafePointer<Float>) {
+                          packedA: UnsafePointer<Float>, panel: UnsafePointer<Float>) {
         let rows = min(6, o.m - i)
-        let t = tile(o.a + i * o.lda + depth, o.lda, rows: rows, panel, kc)
+        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+        var a = packedA, b = panel
+        for _ in 0..<kc {
+            let bv = loadV(b)
+            c0 = c0.addingProduct(V(repeating: a[0]), bv)
+            c1 = c1.addingProduct(V(repeating: a[1]), bv)
+            c2 = c2.addingProduct(V(repeating: a[2]), bv)
+            c3 = c3.addingProduct(V(repeating: a[3]), bv)
+            c4 = c4.addingProduct(V(repeating: a[4]), bv)
+            c5 = c5.addingProduct(V(repeating: a[5]), bv)
+            a += 6
+            b += 16
+        }
         let first = depth == 0
-        plainEmit(o, t.0, row: i, column: j, width: width, first: first)
-        if rows > 1 { plainEmit(o, t.1, row: i + 1, column: j, width: width, first: first) }
-        if rows > 2 { plainEmit(o, t.2, row: i + 2, column: j, width: width, first: first) }
-        if rows > 3 { plainEmit(o, t.3, row: i + 3, column: j, width: width, first: first) }
-        if rows > 4 { plainEmit(o, t.4, row: i + 4, column: j, width: width, first: first) }
-        if rows > 5 { plainEmit(o, t.5, row: i + 5, column: j, width: width, first: first) }
+        plainEmit(o, c0, row: i, column: j, width: width, first: first)
+        if rows > 1 { plainEmit(o, c1, row: i + 1, column: j, width: width, first: first) }
+        if rows > 2 { plainEmit(o, c2, row: i + 2, column: j, width: width, first: first) }
+        if rows > 3 { plainEmit(o, c3, row: i + 3, column: j, width: width, first: first) }
+        if rows > 4 { plainEmit(o, c4, row: i + 4, column: j, width: width, first: first) }
+        if rows > 5 { plainEmit(o, c5, row: i + 5, column: j, width: width, first: first) }
     }
 
     /// The first depth block writes (or accumulates, with the bias); later blocks add.

@@ -15,19 +15,21 @@ enum GEMV {
         let threads = pool?.threadCount ?? 1
         // Enough rows per item that each streams at least ~256 KB.
         let minimumRows = max(8, (1 << 16) / max(1, o.n))
-        let items = max(1, min(threads == 1 ? 1 : 2 * threads, o.k / minimumRows))
+        // One contiguous block of rows per thread streams best (measured against 2 and 4 per
+        // thread); a worker that is late to wake simply leaves its block to the caller.
+        let items = max(1, min(threads, o.k / minimumRows))
         let rowsPerItem = (o.k + items - 1) / items
         let partials = items > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: (items - 1) * o.m * o.n) : nil
         defer { partials?.deallocate() }
         let run = { (item: Int) in
             let first = item * rowsPerItem, end = min(o.k, first + rowsPerItem)
             if item == 0 {
-                initialize(o)
-                accumulateRows(o, first: first, end: end, into: o.c, ldc: o.ldc)
+                initialize(o, first: 0, end: o.n)
+                accumulateRows(o, first: first, end: end, columns: 0..<o.n, into: o.c, ldc: o.ldc)
             } else if let partials {
                 let target = partials + (item - 1) * o.m * o.n
                 target.initialize(repeating: 0, count: o.m * o.n)
-                accumulateRows(o, first: first, end: end, into: target, ldc: o.n)
+                accumulateRows(o, first: first, end: end, columns: 0..<o.n, into: target, ldc: o.n)
             }
         }
         if let pool, items > 1 { pool.parallelFor(items, run) } else { run(0) }
@@ -47,14 +49,16 @@ enum GEMV {
         if let pool, blocks > 1 { pool.parallelFor(blocks, reduce) } else { for b in 0..<blocks { reduce(b) } }
     }
 
-    /// C = bias (or C += bias when accumulating), before the products are added.
-    static func initialize(_ o: MatmulOperands) {
+    /// C = bias (or C += bias when accumulating) in columns `first..<end`, before the
+    /// products are added.
+    static func initialize(_ o: MatmulOperands, first: Int = 0, end: Int? = nil) {
+        let end = end ?? o.n
         for i in 0..<o.m {
-            let row = o.c + i * o.ldc
+            let row = o.c + i * o.ldc + first
             if !o.accumulate {
-                if let bias = o.bias { row.update(from: bias, count: o.n) } else { row.update(repeating: 0, count: o.n) }
+                if let bias = o.bias { row.update(from: bias + first, count: end - first) } else { row.update(repeating: 0, count: end - first) }
             } else if let bias = o.bias {
-                add(bias, into: row, count: o.n)
+                add(bias + first, into: row, count: end - first)
             }
         }
     }
@@ -76,11 +80,12 @@ enum GEMV {
     /// row of B at a time (a single sequential stream: measured ~1.5-2x faster here than
     /// interleaving four rows), 64 columns per step.
     @inline(never)
-    static func accumulateRows(_ o: MatmulOperands, first: Int, end: Int, into target: UnsafeMutablePointer<Float>, ldc: Int) {
-        let n = o.n, m = o.m
+    static func accumulateRows(_ o: MatmulOperands, first: Int, end: Int, columns: Range<Int>,
+                               into target: UnsafeMutablePointer<Float>, ldc: Int) {
+        let n = columns.upperBound, m = o.m
         for p in first..<end {
             let row = o.b + p * o.ldb
-            var j = 0
+            var j = columns.lowerBound
             while j + 64 <= n {
                 let b0 = loadV(row + j), b1 = loadV(row + j + 16), b2 = loadV(row + j + 32), b3 = loadV(row + j + 48)
                 for i in 0..<m {

@@ -1,9 +1,10 @@
 extension Kernels {
-    /// Floats of scratch `causalAttention` needs: a row of `contextLength` scores for every
-    /// head, per thread. `contextLength` must be at least `startPosition + newTokens` of the
-    /// calls it serves, and `threads` at least the `threadCount` of the pool passed to them.
+    /// Floats of scratch `causalAttention` needs: per thread, a row of `contextLength` scores
+    /// for every head (or for each query of a block of 8). `contextLength` must be at least
+    /// `startPosition + newTokens` of the calls it serves, and `threads` at least the
+    /// `threadCount` of the pool passed to them.
     public static func attentionScratchCount(newTokens: Int, contextLength: Int, heads: Int, threads: Int) -> Int {
-        max(1, threads) * max(1, heads) * (contextLength + 16)
+        max(1, threads) * max(heads, attentionQueryBlock) * (contextLength + 16)
     }
 
     /// Causal multi-head attention of `newTokens` query rows of ONE sequence against its KV cache.
@@ -18,10 +19,11 @@ extension Kernels {
     /// - `out`: `[newTokens, heads * headDim]`, row stride `ldo`; must not overlap the inputs.
     /// - `scratch`: at least `attentionScratchCount(...)` floats.
     ///
-    /// The cache is read row by row in memory order (all heads of a work item at once), which
-    /// matters at decode time when it comes from DRAM. Work items are a query row and a group
-    /// of heads: one group when there are enough query rows to share out, else the heads are
-    /// split over the threads.
+    /// Few query rows (decode): the cache is read row by row in memory order (all heads of a
+    /// work item at once), which matters when it comes from DRAM; work items are a query row
+    /// and a group of heads (the heads split over the threads when rows are few). Four or more
+    /// query rows (prompts): work items are a head and a block of 8 queries, computed as two
+    /// small register-tiled matrix products.
     public static func causalAttention(q: UnsafePointer<Float>, ldq: Int,
                                        keys: UnsafePointer<Float>, values: UnsafePointer<Float>, ldkv: Int,
                                        out: UnsafeMutablePointer<Float>, ldo: Int,
@@ -34,6 +36,24 @@ extension Kernels {
         let headsPerGroup = (heads + groups - 1) / groups
         let items = newTokens * groups
         let scoresStride = startPosition + newTokens + 16
+        let perThread = max(heads, attentionQueryBlock) * scoresStride
+        if newTokens >= 4 {
+            let block = attentionQueryBlock
+            let blocks = (newTokens + block - 1) / block
+            let runBlock = { (item: Int, thread: Int) in
+                // Later blocks attend to more positions: hand them out first.
+                let firstToken = (blocks - 1 - item / heads) * block
+                let head = item % heads
+                attendBlock(q: q + head * headDim, ldq: ldq, keys: keys + head * headDim, values: values + head * headDim,
+                            ldkv: ldkv, out: out + head * headDim, ldo: ldo, firstToken: firstToken,
+                            count: min(block, newTokens - firstToken), startPosition: startPosition,
+                            headDim: headDim, scale: scale, scores: scratch + thread * perThread, scoresStride: scoresStride)
+            }
+            if let pool { pool.parallelFor(heads * blocks, withThreadIndex: runBlock) } else {
+                for item in 0..<(heads * blocks) { runBlock(item, 0) }
+            }
+            return
+        }
         let run = { (item: Int, thread: Int) in
             // Later query rows attend to more positions: hand them out first.
             let t = newTokens - 1 - item / groups
@@ -43,7 +63,7 @@ extension Kernels {
             attendRow(query: q + t * ldq + firstHead * headDim,
                       keys: keys + firstHead * headDim, values: values + firstHead * headDim, ldkv: ldkv,
                       positions: startPosition + t + 1, heads: headCount, headDim: headDim, scale: scale,
-                      scores: scratch + thread * heads * scoresStride, scoresStride: scoresStride,
+                      scores: scratch + thread * perThread, scoresStride: scoresStride,
                       out: out + t * ldo + firstHead * headDim)
         }
         if let pool, items > 1 {
@@ -66,7 +86,7 @@ extension Kernels {
             }
             key += ldkv
         }
-        for h in 0..<heads { softmax(scores + h * scoresStride, count: positions) }
+        for h in 0..<heads { softmaxPadded(scores + h * scoresStride, count: positions) }
         let width = heads * headDim
         out.update(repeating: 0, count: width)
         var value = values

@@ -114,6 +114,39 @@ public enum Kernels {
         scale(x, count: count, by: 1 / sum)
     }
 
+    /// Softmax of `x[0..<count]` in place for a scratch row with at least 15 writable floats
+    /// after `count`: the row is padded with -inf to whole vectors, so short rows (attention
+    /// scores) skip the element-by-element tail. The padding ends up 0.
+    static func softmaxPadded(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        if count <= 0 { return }
+        let padded = (count + 15) / 16 * 16
+        for i in count..<padded { x[i] = -.infinity }
+        var top = V(repeating: -.infinity)
+        var i = 0
+        while i < padded {
+            let v = loadV(x + i)
+            top.replace(with: v, where: v .> top)
+            i += 16
+        }
+        var shift = -Float.infinity
+        for lane in 0..<16 { shift = Swift.max(shift, top[lane]) }
+        let s = V(repeating: shift)
+        var sum = V()
+        i = 0
+        while i < padded {
+            let e = vectorExp(loadV(x + i) - s)
+            storeV(e, x + i)
+            sum += e
+            i += 16
+        }
+        let factor = V(repeating: 1 / sum.sum())
+        i = 0
+        while i < padded {
+            storeV(loadV(x + i) * factor, x + i)
+            i += 16
+        }
+    }
+
     /// Log-softmax of `x[0..<count]` in place: `x - max - log(sum(exp(x - max)))`.
     public static func logSoftmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
         if count <= 0 { return }

@@ -14,6 +14,9 @@ struct AttentionTests {
         Case(heads: 2, headDim: 13, start: 5, newTokens: 3), Case(heads: 12, headDim: 64, start: 37, newTokens: 1),
         Case(heads: 4, headDim: 64, start: 0, newTokens: 33), Case(heads: 3, headDim: 80, start: 11, newTokens: 17),
         Case(heads: 2, headDim: 17, start: 100, newTokens: 2), Case(heads: 5, headDim: 32, start: 3, newTokens: 40),
+        // The blocked path (4+ query rows): partial blocks, odd head sizes, a long cache.
+        Case(heads: 3, headDim: 13, start: 21, newTokens: 4), Case(heads: 12, headDim: 64, start: 100, newTokens: 8),
+        Case(heads: 1, headDim: 12, start: 0, newTokens: 9), Case(heads: 2, headDim: 31, start: 7, newTokens: 13),
     ]
 
     @Test(arguments: cases)

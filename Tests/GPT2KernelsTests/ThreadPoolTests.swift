@@ -63,3 +63,28 @@ struct ThreadPoolTests {
         #expect(order == [0, 1, 2, 3])
     }
 }
+
+struct ThreadPoolThreadIndexTests {
+    /// Items that share a thread index never overlap in time, so per-thread slots need no lock:
+    /// each item adds to its thread's slot, and the slots must sum to the item count.
+    @Test(arguments: [1, 2, 3])
+    func parallelForWithThreadIndex_slotsAreExclusive(threads: Int) {
+        let pool = ThreadPool(threadCount: threads)
+        let slots = UnsafeMutablePointer<Int>.allocate(capacity: threads * 16)
+        slots.initialize(repeating: 0, count: threads * 16)
+        defer { slots.deallocate() }
+        let flag = UnsafeMutablePointer<Bool>.allocate(capacity: 1)
+        flag.initialize(to: false)
+        defer { flag.deallocate() }
+        for _ in 0..<200 {
+            pool.parallelFor(37, withThreadIndex: { _, thread in
+                if thread < 0 || thread >= threads { flag.pointee = true; return }
+                let slot = slots + thread * 16       // one cache line per thread
+                let before = slot.pointee
+                slot.pointee = before + 1
+            })
+        }
+        #expect(!flag.pointee, "a thread index was outside 0..<threadCount")
+        #expect((0..<threads).reduce(0) { $0 + slots[$1 * 16] } == 200 * 37)
+    }
+}
