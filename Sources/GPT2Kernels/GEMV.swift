@@ -1,16 +1,15 @@
 /// Matrix products with few rows in A (decode: one to a few tokens). They are bound by the
-/// bandwidth of reading the weight, so every kernel reads each weight element once per call
-/// from memory and keeps its partial sums in registers.
+/// bandwidth of reading the weight, so every kernel reads each weight element once per call,
+/// in memory order, and keeps its partial sums in registers or L1.
 enum GEMV {
     typealias V = SIMD16<Float>
-
 
     // MARK: - B stored [k, n]: stream the rows of B in order
 
     /// `C = A · B` with B `[k, n]`, read strictly in memory order: the hardware prefetcher
     /// streams long contiguous runs far better than column chunks (which touch a new page every
-    /// row). Work items are blocks of rows of B (the depth); item 0 accumulates into C itself,
-    /// the others into partial sums that are added to C at the end.
+    /// row). Work items are blocks of rows of B (the depth), each summing into its own buffer;
+    /// the buffers are added to C (with the bias) at the end.
     static func streamRows(_ o: MatmulOperands, pool: ThreadPool?) {
         let threads = pool?.threadCount ?? 1
         // Enough rows per item that each streams at least ~256 KB.
