@@ -31,7 +31,10 @@ let package = Package(
     ],
     targets: [
         .target(name: "GPT2Tokenizer", resources: [.copy("Resources")], swiftSettings: fastSettings),
-        .target(name: "GPT2Kernels", swiftSettings: fastSettings),
+        // Intrinsics for the narrow-format linear kernels; each x86 function names its own target
+        // features and is chosen at run time, so no CPU flag is needed here.
+        .target(name: "CGPT2Kernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
+        .target(name: "GPT2Kernels", dependencies: ["CGPT2Kernels"], swiftSettings: fastSettings),
         .target(name: "GPT2Model", dependencies: ["GPT2Kernels"], swiftSettings: fastSettings),
         .target(name: "GPT2Generation", dependencies: ["GPT2Model", "GPT2Tokenizer"], swiftSettings: fastSettings),
         .executableTarget(

@@ -5,21 +5,11 @@ extension GEMM {
         min(128, max(8, (96 * 1024 / max(1, n)) / 8 * 8))
     }
 
-    /// `C = A · B` with B `[k, n]` for a few rows of A (batched decode, m ~ 2...32): the product
+    /// `C = A · B` with B `[k, n]` for a few rows of A (batched decode, m = 3...24): the product
     /// is still bound by reading B, so B is read strictly in memory order, a block of whole rows
-    /// at a time (work items split the depth), packed into 16-wide panels in L2, and multiplied
-    /// there by register tiles. Thread 0 accumulates into C; other threads into their own partial
-    /// sums, added to C at the end.
-    /// `out[0..<width] += sum[0..<width]`.
-    @inline(__always)
-    static func addRow(_ sum: V, _ out: UnsafeMutablePointer<Float>, _ width: Int) {
-        if width == 16 {
-            storeV(loadV(out) + sum, out)
-        } else {
-            for lane in 0..<width { out[lane] += sum[lane] }
-        }
-    }
-
+    /// at a time (each thread takes one contiguous run of blocks), copied to a padded buffer in
+    /// L2, and multiplied there by 6x16 / 4x16 register tiles. Thread 0 accumulates into C;
+    /// other threads into their own partial sums, added to C at the end.
     static func streamed(_ o: MatmulOperands, pool: ThreadPool?) {
         let kc = depthBlockStreamed(n: o.n)
         let threads = pool?.threadCount ?? 1
@@ -99,6 +89,16 @@ extension GEMM {
             for i in 0..<o.m {
                 GEMV.add(source + i * o.n, into: o.c + i * o.ldc, count: o.n)
             }
+        }
+    }
+
+    /// `out[0..<width] += sum[0..<width]`.
+    @inline(__always)
+    static func addRow(_ sum: V, _ out: UnsafeMutablePointer<Float>, _ width: Int) {
+        if width == 16 {
+            storeV(loadV(out) + sum, out)
+        } else {
+            for lane in 0..<width { out[lane] += sum[lane] }
         }
     }
 

@@ -1,16 +1,15 @@
 /// Matrix products with few rows in A (decode: one to a few tokens). They are bound by the
-/// bandwidth of reading the weight, so every kernel reads each weight element once per call
-/// from memory and keeps its partial sums in registers.
+/// bandwidth of reading the weight, so every kernel reads each weight element once per call,
+/// in memory order, and keeps its partial sums in registers or L1.
 enum GEMV {
     typealias V = SIMD16<Float>
-
 
     // MARK: - B stored [k, n]: stream the rows of B in order
 
     /// `C = A · B` with B `[k, n]`, read strictly in memory order: the hardware prefetcher
     /// streams long contiguous runs far better than column chunks (which touch a new page every
-    /// row). Work items are blocks of rows of B (the depth); item 0 accumulates into C itself,
-    /// the others into partial sums that are added to C at the end.
+    /// row). Work items are blocks of rows of B (the depth), each summing into its own buffer;
+    /// the buffers are added to C (with the bias) at the end.
     static func streamRows(_ o: MatmulOperands, pool: ThreadPool?) {
         let threads = pool?.threadCount ?? 1
         // Enough rows per item that each streams at least ~256 KB.
@@ -19,34 +18,43 @@ enum GEMV {
         // thread); a worker that is late to wake simply leaves its block to the caller.
         let items = max(1, min(threads, o.k / minimumRows))
         let rowsPerItem = (o.k + items - 1) / items
-        let partials = items > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: (items - 1) * o.m * o.n) : nil
-        defer { partials?.deallocate() }
+        // Every item sums into its own buffer, placed 2 KiB away (mod 4 KiB) from its rows of B:
+        // when B's row stride is a multiple of 4 KiB (n = 3072) and the sums sit at the same
+        // offset, each load of B falsely aliases the store just made to the sums.
+        let slot = o.m * o.n + 1024
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: items * slot + 16)
+        defer { buffer.deallocate() }
+        let sums = { (item: Int) -> UnsafeMutablePointer<Float> in
+            let base = buffer + item * slot
+            let rows = UInt(bitPattern: o.b + item * rowsPerItem * o.ldb)
+            return base + Int(bitPattern: (rows &+ 2048 &- UInt(bitPattern: base)) & 4095) / 4
+        }
         let run = { (item: Int) in
             let first = item * rowsPerItem, end = min(o.k, first + rowsPerItem)
-            if item == 0 {
-                initialize(o, first: 0, end: o.n)
-                accumulateRows(o, first: first, end: end, columns: 0..<o.n, into: o.c, ldc: o.ldc)
-            } else if let partials {
-                let target = partials + (item - 1) * o.m * o.n
-                target.initialize(repeating: 0, count: o.m * o.n)
-                accumulateRows(o, first: first, end: end, columns: 0..<o.n, into: target, ldc: o.n)
-            }
+            let target = sums(item)
+            target.initialize(repeating: 0, count: o.m * o.n)
+            if first < end { accumulateRows(o, first: first, end: end, columns: 0..<o.n, into: target, ldc: o.n) }
         }
         if let pool, items > 1 { pool.parallelFor(items, run) } else { run(0) }
-        guard let partials else { return }
-        // C += the partial sums, split over column blocks.
+        // C = bias (or C += bias) + the sums, split over column blocks.
         let columnBlock = 512
         let blocks = (o.n + columnBlock - 1) / columnBlock
         let reduce = { (block: Int) in
-            let first = block * columnBlock, width = min(columnBlock, o.n - first)
+            let first = block * columnBlock, end = min(o.n, first + columnBlock)
+            initialize(o, first: first, end: end)
             for i in 0..<o.m {
                 let target = o.c + i * o.ldc + first
-                for item in 1..<items {
-                    add(partials + (item - 1) * o.m * o.n + i * o.n + first, into: target, count: width)
+                for item in 0..<items {
+                    add(sums(item) + i * o.n + first, into: target, count: end - first)
                 }
             }
         }
-        if let pool, blocks > 1 { pool.parallelFor(blocks, reduce) } else { for b in 0..<blocks { reduce(b) } }
+        // Small sums (decode) are quicker on the caller than a second round trip to the workers.
+        if let pool, blocks > 1, o.m * o.n * items > 1 << 16 {
+            pool.parallelFor(blocks, reduce)
+        } else {
+            for b in 0..<blocks { reduce(b) }
+        }
     }
 
     /// C = bias (or C += bias when accumulating) in columns `first..<end`, before the

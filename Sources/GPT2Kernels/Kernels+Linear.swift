@@ -1,19 +1,102 @@
+import CGPT2Kernels
+
 extension Kernels {
     /// `C[m, n] = A[m, k] · W (+ bias[n])`, or `C += ...` when `accumulate`, for a weight in any
     /// `WeightMatrix` format. `a`: m rows of k floats, row stride `lda`; `c`: m rows of n floats,
-    /// row stride `ldc`.
+    /// row stride `ldc`, not overlapping `a`; `bias`: n floats or nil. `pool` splits the output
+    /// columns so each thread streams a disjoint slice of the weight.
+    ///
+    /// Accuracy against `NaiveKernels.linear` on the same stored weights:
+    /// - f32, f16, bf16: fp32 rounding only (weights widen exactly).
+    /// - int8: each row of `a` is quantized on the fly to u8 with its own scale
+    ///   `s = (max(0, max a) - min(0, min a)) / 255` and zero point, the products are summed
+    ///   exactly in integers, so the error is at most `s / 2 · sum_p |w[p, j]|` plus fp32
+    ///   rounding, and the result does not depend on `m`, the thread count or the ISA.
+    /// - q4: each block of 32 activations is quantized to s8 with scale `max|a| / 127`: the error
+    ///   is at most `sum_blocks s_block / 2 · sum_(p in block) |w[p, j]|` plus fp32 rounding.
+    /// A row of `a` with a non-finite value gives NaN outputs in that row for int8 and q4.
     public static func linear(a: UnsafePointer<Float>, lda: Int, weight: WeightMatrix, bias: UnsafePointer<Float>?,
                               c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, accumulate: Bool = false,
                               pool: ThreadPool?) {
-        switch weight.format {
-        case .f32:
+        linear(a: a, lda: lda, weight: weight, bias: bias, c: c, ldc: ldc, m: m, accumulate: accumulate,
+               pool: pool, isa: .detected)
+    }
+
+    /// `linear` at a chosen instruction-set level (it must be supported); for tests and
+    /// benchmarks that compare the paths on one machine. f32 weights ignore `isa`.
+    public static func linear(a: UnsafePointer<Float>, lda: Int, weight: WeightMatrix, bias: UnsafePointer<Float>?,
+                              c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, accumulate: Bool = false,
+                              pool: ThreadPool?, isa: LinearISA) {
+        precondition(isa.isSupported, "Kernels.linear was asked for \(isa), which this CPU does not support.")
+        let k = weight.inputs, n = weight.outputs
+        if m <= 0 || n <= 0 { return }
+        if weight.format == .f32 {
             let transposed = weight.layout == .outputMajor
             matmul(a: a, lda: lda, b: weight.data.assumingMemoryBound(to: Float.self),
-                   ldb: transposed ? weight.inputs : weight.outputs, transposedB: transposed,
-                   bias: bias, c: c, ldc: ldc, m: m, n: weight.outputs, k: weight.inputs,
-                   accumulate: accumulate, pool: pool)
-        case .f16, .bf16, .int8, .q4:
-            NaiveKernels.linear(a: a, lda: lda, weight: weight, bias: bias, c: c, ldc: ldc, m: m, accumulate: accumulate)
+                   ldb: transposed ? k : n, transposedB: transposed,
+                   bias: bias, c: c, ldc: ldc, m: m, n: n, k: k, accumulate: accumulate, pool: pool)
+            return
+        }
+        if k <= 0 {
+            for i in 0..<m {
+                for j in 0..<n { c[i * ldc + j] = (accumulate ? c[i * ldc + j] : 0) + (bias?[j] ?? 0) }
+            }
+            return
+        }
+        let threads = pool?.threadCount ?? 1
+        switch weight.format {
+        case .f32:
+            return
+        case .f16, .bf16:
+            let w = weight.data.assumingMemoryBound(to: UInt16.self)
+            let bf16: Int32 = weight.format == .bf16 ? 1 : 0
+            let outputMajor: Int32 = weight.layout == .outputMajor ? 1 : 0
+            let unit = weight.layout == .outputMajor ? 4 : 64
+            split(n, piece: columnPiece(n: n, unit: unit, threads: threads), pool: pool) { j0, j1 in
+                gpt2k_half_linear(isa.code, bf16, outputMajor, a, lda, w, m, n, k, bias, c, ldc, j0, j1,
+                                  accumulate ? 1 : 0)
+            }
+        case .int8:
+            precondition(k <= 65_536, "int8 linear layers need k <= 65536 so the int32 sums cannot overflow (k = \(k)).")
+            let bytes = gpt2k_int8_scratch_bytes(isa.code, m, k)
+            withUnsafeTemporaryAllocation(byteCount: bytes, alignment: 64) { scratch in
+                gpt2k_int8_quantize_activations(isa.code, a, lda, m, k, scratch.baseAddress)
+                let w = weight.data.assumingMemoryBound(to: Int8.self)
+                let scales = weight.scales!.assumingMemoryBound(to: Float.self)
+                split(n, piece: columnPiece(n: n, unit: 4, threads: threads), pool: pool) { j0, j1 in
+                    gpt2k_int8_linear(isa.code, scratch.baseAddress, m, k, w, scales, bias, c, ldc, j0, j1,
+                                      accumulate ? 1 : 0)
+                }
+            }
+        case .q4:
+            let bytes = gpt2k_q4_scratch_bytes(m, k)
+            withUnsafeTemporaryAllocation(byteCount: bytes, alignment: 64) { scratch in
+                gpt2k_q4_quantize_activations(isa.code, a, lda, m, k, scratch.baseAddress)
+                let w = weight.data.assumingMemoryBound(to: UInt8.self)
+                let scales = weight.scales!.assumingMemoryBound(to: UInt16.self)
+                split(n, piece: columnPiece(n: n, unit: 4, threads: threads), pool: pool) { j0, j1 in
+                    gpt2k_q4_linear(isa.code, scratch.baseAddress, m, k, w, scales, bias, c, ldc, j0, j1,
+                                    accumulate ? 1 : 0)
+                }
+            }
+        }
+    }
+
+    /// Output columns per work item: about four items per thread (so uneven progress balances),
+    /// a multiple of the kernel's block width `unit`.
+    static func columnPiece(n: Int, unit: Int, threads: Int) -> Int {
+        if threads <= 1 { return n }
+        let perItem = (n + 4 * threads - 1) / (4 * threads)
+        return max(unit, (perItem + unit - 1) / unit * unit)
+    }
+
+    /// Runs `body(first, end)` over `[0, total)` cut into pieces of `piece`, spread over `pool`.
+    static func split(_ total: Int, piece: Int, pool: ThreadPool?, _ body: (Int, Int) -> Void) {
+        let pieces = (total + piece - 1) / piece
+        if let pool, pool.threadCount > 1, pieces > 1 {
+            pool.parallelFor(pieces) { p in body(p * piece, min(total, (p + 1) * piece)) }
+        } else {
+            body(0, total)
         }
     }
 }

@@ -16,6 +16,9 @@ struct MatmulTests {
         Shape(m: 13, n: 3, k: 1), Shape(m: 17, n: 33, k: 131), Shape(m: 33, n: 100, k: 7),
         Shape(m: 37, n: 200, k: 300), Shape(m: 7, n: 50, k: 1100), Shape(m: 2, n: 70, k: 1100),
         Shape(m: 100, n: 17, k: 3),
+        // Large enough that every path splits its weight over several threads' items.
+        Shape(m: 1, n: 300, k: 1100), Shape(m: 2, n: 257, k: 700), Shape(m: 9, n: 400, k: 100),
+        Shape(m: 6, n: 300, k: 50), Shape(m: 24, n: 130, k: 600), Shape(m: 25, n: 97, k: 260),
     ]
 
     @Test(arguments: shapes)

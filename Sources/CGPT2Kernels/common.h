@@ -1,0 +1,101 @@
+// Shared helpers of the CGPT2Kernels implementation files (not part of the public header).
+#ifndef CGPT2KERNELS_COMMON_H
+#define CGPT2KERNELS_COMMON_H
+
+#include "CGPT2Kernels.h"
+#include <math.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define GPT2K_X86 1
+/// Function attributes for each x86 level; code inside may use that level's intrinsics.
+#define GPT2K_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define GPT2K_AVX512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq")))
+#define GPT2K_VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
+#else
+#define GPT2K_X86 0
+#endif
+
+#define GPT2K_INLINE static inline __attribute__((always_inline))
+
+GPT2K_INLINE long gpt2k_round_up(long x, long multiple) { return (x + multiple - 1) / multiple * multiple; }
+
+/// IEEE binary16 bits to fp32, exactly (subnormals, infinities and NaNs included).
+GPT2K_INLINE float gpt2k_half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+    uint32_t exponent = (h >> 10) & 0x1F;
+    uint32_t mantissa = h & 0x3FF;
+    uint32_t bits;
+    if (exponent == 0x1F) {
+        bits = sign | 0x7F800000u | (mantissa << 13);
+    } else if (exponent != 0) {
+        bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+    } else if (mantissa == 0) {
+        bits = sign;
+    } else {
+        // Subnormal: value = mantissa * 2^-24, exact in fp32.
+        float value = (float)mantissa * 5.9604644775390625e-8f;
+        memcpy(&bits, &value, 4);
+        bits |= sign;
+    }
+    float result;
+    memcpy(&result, &bits, 4);
+    return result;
+}
+
+GPT2K_INLINE float gpt2k_bf16_to_float(uint16_t h) {
+    uint32_t bits = (uint32_t)h << 16;
+    float result;
+    memcpy(&result, &bits, 4);
+    return result;
+}
+
+/// The fp32 value of a 16-bit weight.
+GPT2K_INLINE float gpt2k_widen(uint16_t h, int bf16) { return bf16 ? gpt2k_bf16_to_float(h) : gpt2k_half_to_float(h); }
+
+/// Writes `value` (the finished dot product of row i and column j) the way every path does:
+/// (value + bias) then + c when accumulating, in fp32.
+GPT2K_INLINE void gpt2k_emit(float value, const float *bias, float *c, long j, int accumulate) {
+    if (bias) value += bias[j];
+    if (accumulate) value += c[j];
+    c[j] = value;
+}
+
+// MARK: scratch layouts
+
+/// int8 activations: scales [m] floats, zeros [m] int32, codes [m][ldq] u8, and below VNNI
+/// (x86 only) codes - zero as int16 [m][ldq]; ldq = k rounded up to 64, padding zero.
+typedef struct {
+    float *scales;
+    int32_t *zeros;
+    uint8_t *codes;
+    int16_t *wide;
+    long ldq;
+} gpt2k_int8_acts;
+
+GPT2K_INLINE gpt2k_int8_acts gpt2k_int8_layout(int isa, void *scratch, long m, long k) {
+    gpt2k_int8_acts acts;
+    char *base = (char *)scratch;
+    long header = gpt2k_round_up(m * 4, 64);
+    acts.ldq = gpt2k_round_up(k > 0 ? k : 1, 64);
+    acts.scales = (float *)base;
+    acts.zeros = (int32_t *)(base + header);
+    acts.codes = (uint8_t *)(base + 2 * header);
+    acts.wide = (isa == GPT2K_ISA_AVX2 || isa == GPT2K_ISA_AVX512) ? (int16_t *)(base + 2 * header + m * acts.ldq) : NULL;
+    return acts;
+}
+
+/// q4 activations, per row (stride 2 * kpad bytes, kpad = k rounded up to 128): codes [kpad] s8
+/// in groups of 4 blocks (128 elements): the even elements of blocks 0..3 (16 each), then the odd
+/// ones, matching the low and high nibbles of 64 weight bytes; then per group 16 float lanes
+/// (lanes 4b..4b+3 hold block b's scale) and 16 int32 lanes (lane 4b holds -8 * the sum of block
+/// b's codes, the others 0). Missing blocks of the last group are zero.
+GPT2K_INLINE long gpt2k_q4_row_bytes(long k) { return 2 * gpt2k_round_up(k > 0 ? k : 1, 128); }
+
+GPT2K_INLINE long gpt2k_q4_position(long p) {
+    long group = p / 128, block = (p / 32) % 4, t = p % 32;
+    return group * 128 + (t & 1) * 64 + block * 16 + t / 2;
+}
+
+#endif

@@ -1,0 +1,351 @@
+// fp16 / bf16 weights times fp32 activations: each weight is widened to fp32 in registers and
+// multiplied with FMA; accumulation in fp32. Weight blocks are the outer loop (read from memory
+// once per call), blocks of up to 4 activation rows the inner one.
+#include "common.h"
+
+// MARK: portable
+
+static void half_output_major_portable(int bf16, const float *a, long lda, const uint16_t *w, long m, long k,
+                                       const float *bias, float *c, long ldc, long j0, long j1, int accumulate) {
+    for (long j = j0; j < j1; j++) {
+        const uint16_t *row = w + j * k;
+        for (long i = 0; i < m; i++) {
+            const float *x = a + i * lda;
+            float sum = 0;
+            for (long p = 0; p < k; p++) sum += x[p] * gpt2k_widen(row[p], bf16);
+            gpt2k_emit(sum, bias, c + i * ldc, j, accumulate);
+        }
+    }
+}
+
+static void half_input_major_portable(int bf16, const float *a, long lda, const uint16_t *w, long m, long n, long k,
+                                      const float *bias, float *c, long ldc, long j0, long j1, int accumulate) {
+    for (long jb = j0; jb < j1; jb += 64) {
+        long width = j1 - jb < 64 ? j1 - jb : 64;
+        for (long i = 0; i < m; i++) {
+            const float *x = a + i * lda;
+            float sum[64] = {0};
+            for (long p = 0; p < k; p++) {
+                const uint16_t *row = w + p * n + jb;
+                for (long t = 0; t < width; t++) sum[t] += x[p] * gpt2k_widen(row[t], bf16);
+            }
+            for (long t = 0; t < width; t++) gpt2k_emit(sum[t], bias, c + i * ldc, jb + t, accumulate);
+        }
+    }
+}
+
+static void widen_portable(int bf16, const uint16_t *source, float *destination, long count) {
+    for (long i = 0; i < count; i++) destination[i] = gpt2k_widen(source[i], bf16);
+}
+
+#if GPT2K_X86
+
+// MARK: AVX-512
+
+/// 16 weights (32 bytes, `mask` selects which are read; the rest are 0) widened to fp32.
+GPT2K_INLINE GPT2K_AVX512 __m512 half_load16_512(const int bf16, const uint16_t *p, __mmask16 mask) {
+    __m256i h = _mm256_maskz_loadu_epi16(mask, p);
+    if (bf16) return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+    return _mm512_cvtph_ps(h);
+}
+
+GPT2K_INLINE GPT2K_AVX512 __mmask16 half_mask16(long remaining) {
+    return remaining >= 16 ? (__mmask16)0xFFFF : (remaining <= 0 ? 0 : (__mmask16)((1u << remaining) - 1));
+}
+
+/// Sums within 128-bit lanes: lane L of the result is [sum a, sum b, sum c, sum d] over lane L.
+GPT2K_INLINE GPT2K_AVX512 __m512 half_reduce4_512(__m512 a, __m512 b, __m512 c, __m512 d) {
+    __m512 ab = _mm512_add_ps(_mm512_unpacklo_ps(a, b), _mm512_unpackhi_ps(a, b));
+    __m512 cd = _mm512_add_ps(_mm512_unpacklo_ps(c, d), _mm512_unpackhi_ps(c, d));
+    __m512d lo = _mm512_unpacklo_pd(_mm512_castps_pd(ab), _mm512_castps_pd(cd));
+    __m512d hi = _mm512_unpackhi_pd(_mm512_castps_pd(ab), _mm512_castps_pd(cd));
+    return _mm512_add_ps(_mm512_castpd_ps(lo), _mm512_castpd_ps(hi));
+}
+
+/// Adds the four 128-bit lanes of each input: the result holds [g0 | g1 | g2 | g3] totals.
+GPT2K_INLINE GPT2K_AVX512 __m512 half_combine4_512(__m512 g0, __m512 g1, __m512 g2, __m512 g3) {
+    __m512 s01 = _mm512_add_ps(_mm512_shuffle_f32x4(g0, g1, 0x44), _mm512_shuffle_f32x4(g0, g1, 0xEE));
+    __m512 s23 = _mm512_add_ps(_mm512_shuffle_f32x4(g2, g3, 0x44), _mm512_shuffle_f32x4(g2, g3, 0xEE));
+    return _mm512_add_ps(_mm512_shuffle_f32x4(s01, s23, 0x88), _mm512_shuffle_f32x4(s01, s23, 0xDD));
+}
+
+/// [n, k] weights: rows i..i+MR-1 of a against weight rows w[0..3]; row r's four dot products
+/// land in lanes 4r..4r+3 of the result.
+GPT2K_INLINE GPT2K_AVX512 __m512 half_dot_tile_512(const int MR, const int bf16, const float *a, long lda, long k,
+                                                   const uint16_t *const w[4]) {
+    __m512 acc[4][4];
+    for (int r = 0; r < 4; r++)
+        for (int q = 0; q < 4; q++) acc[r][q] = _mm512_setzero_ps();
+    for (long p = 0; p < k; p += 16) {
+        __mmask16 mask = half_mask16(k - p);
+        __m512 wv[4];
+        for (int q = 0; q < 4; q++) wv[q] = half_load16_512(bf16, w[q] + p, mask);
+        for (int r = 0; r < MR; r++) {
+            __m512 x = _mm512_maskz_loadu_ps(mask, a + r * lda + p);
+            for (int q = 0; q < 4; q++) acc[r][q] = _mm512_fmadd_ps(x, wv[q], acc[r][q]);
+        }
+    }
+    __m512 g[4];
+    for (int r = 0; r < 4; r++) g[r] = half_reduce4_512(acc[r][0], acc[r][1], acc[r][2], acc[r][3]);
+    return half_combine4_512(g[0], g[1], g[2], g[3]);
+}
+
+GPT2K_INLINE GPT2K_AVX512 void half_output_major_512(const int bf16, const float *a, long lda, const uint16_t *w,
+                                                     long m, long k, const float *bias, float *c, long ldc, long j0,
+                                                     long j1, int accumulate) {
+    for (long j = j0; j < j1; j += 4) {
+        int cols = j1 - j < 4 ? (int)(j1 - j) : 4;
+        const uint16_t *w0 = w + j * k;
+        const uint16_t *const rows4[4] = {w0, cols > 1 ? w0 + k : w0, cols > 2 ? w0 + 2 * k : w0, cols > 3 ? w0 + 3 * k : w0};
+        __mmask8 colMask = (__mmask8)((1u << cols) - 1);
+        __m128 b = bias ? _mm_maskz_loadu_ps(colMask, bias + j) : _mm_setzero_ps();
+        for (long i = 0; i < m; i += 4) {
+            int rows = m - i < 4 ? (int)(m - i) : 4;
+            const float *x = a + i * lda;
+            __m512 dots;
+            switch (rows) {
+            case 1: dots = half_dot_tile_512(1, bf16, x, lda, k, rows4); break;
+            case 2: dots = half_dot_tile_512(2, bf16, x, lda, k, rows4); break;
+            case 3: dots = half_dot_tile_512(3, bf16, x, lda, k, rows4); break;
+            default: dots = half_dot_tile_512(4, bf16, x, lda, k, rows4); break;
+            }
+            float lanes[16] __attribute__((aligned(64)));
+            _mm512_store_ps(lanes, dots);
+            for (int r = 0; r < rows; r++) {
+                __m128 v = _mm_load_ps(lanes + 4 * r);
+                float *target = c + (i + r) * ldc + j;
+                if (bias) v = _mm_add_ps(v, b);
+                if (accumulate) v = _mm_add_ps(v, _mm_maskz_loadu_ps(colMask, target));
+                _mm_mask_storeu_ps(target, colMask, v);
+            }
+        }
+    }
+}
+
+/// [k, n] weights: rows i..i+MR-1 of a times columns j..j+63 (`width` of them valid).
+GPT2K_INLINE GPT2K_AVX512 void half_axpy_tile_512(const int MR, const int bf16, const float *a, long lda,
+                                                  const uint16_t *w, long n, long k, long width, const float *bias,
+                                                  float *c, long ldc, int accumulate) {
+    __m512 acc[4][4];
+    for (int r = 0; r < 4; r++)
+        for (int q = 0; q < 4; q++) acc[r][q] = _mm512_setzero_ps();
+    __mmask16 masks[4];
+    for (int q = 0; q < 4; q++) masks[q] = half_mask16(width - 16 * q);
+    for (long p = 0; p < k; p++) {
+        const uint16_t *row = w + p * n;
+        __m512 wv[4];
+        for (int q = 0; q < 4; q++) wv[q] = half_load16_512(bf16, row + 16 * q, masks[q]);
+        for (int r = 0; r < MR; r++) {
+            __m512 x = _mm512_set1_ps(a[r * lda + p]);
+            for (int q = 0; q < 4; q++) acc[r][q] = _mm512_fmadd_ps(x, wv[q], acc[r][q]);
+        }
+    }
+    for (int r = 0; r < MR; r++) {
+        for (int q = 0; q < 4; q++) {
+            if (!masks[q]) continue;
+            __m512 v = acc[r][q];
+            float *target = c + r * ldc + 16 * q;
+            if (bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(masks[q], bias + 16 * q));
+            if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(masks[q], target));
+            _mm512_mask_storeu_ps(target, masks[q], v);
+        }
+    }
+}
+
+GPT2K_INLINE GPT2K_AVX512 void half_input_major_512(const int bf16, const float *a, long lda, const uint16_t *w,
+                                                    long m, long n, long k, const float *bias, float *c, long ldc,
+                                                    long j0, long j1, int accumulate) {
+    for (long j = j0; j < j1; j += 64) {
+        long width = j1 - j < 64 ? j1 - j : 64;
+        const float *b = bias ? bias + j : NULL;
+        for (long i = 0; i < m; i += 4) {
+            int rows = m - i < 4 ? (int)(m - i) : 4;
+            const float *x = a + i * lda;
+            float *target = c + i * ldc + j;
+            switch (rows) {
+            case 1: half_axpy_tile_512(1, bf16, x, lda, w + j, n, k, width, b, target, ldc, accumulate); break;
+            case 2: half_axpy_tile_512(2, bf16, x, lda, w + j, n, k, width, b, target, ldc, accumulate); break;
+            case 3: half_axpy_tile_512(3, bf16, x, lda, w + j, n, k, width, b, target, ldc, accumulate); break;
+            default: half_axpy_tile_512(4, bf16, x, lda, w + j, n, k, width, b, target, ldc, accumulate); break;
+            }
+        }
+    }
+}
+
+GPT2K_AVX512 static void half_linear_512(int bf16, int output_major, const float *a, long lda, const uint16_t *w,
+                                         long m, long n, long k, const float *bias, float *c, long ldc, long j0,
+                                         long j1, int accumulate) {
+    if (output_major) {
+        if (bf16) half_output_major_512(1, a, lda, w, m, k, bias, c, ldc, j0, j1, accumulate);
+        else half_output_major_512(0, a, lda, w, m, k, bias, c, ldc, j0, j1, accumulate);
+    } else {
+        if (bf16) half_input_major_512(1, a, lda, w, m, n, k, bias, c, ldc, j0, j1, accumulate);
+        else half_input_major_512(0, a, lda, w, m, n, k, bias, c, ldc, j0, j1, accumulate);
+    }
+}
+
+GPT2K_AVX512 static void widen_512(int bf16, const uint16_t *source, float *destination, long count) {
+    for (long i = 0; i < count; i += 16) {
+        __mmask16 mask = half_mask16(count - i);
+        _mm512_mask_storeu_ps(destination + i, mask, half_load16_512(bf16, source + i, mask));
+    }
+}
+
+// MARK: AVX2
+
+/// 8 weights (16 bytes) widened to fp32.
+GPT2K_INLINE GPT2K_AVX2 __m256 half_load8_256(const int bf16, const uint16_t *p) {
+    __m128i h = _mm_loadu_si128((const __m128i *)p);
+    if (bf16) return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+    return _mm256_cvtph_ps(h);
+}
+
+GPT2K_INLINE GPT2K_AVX2 __m128 half_reduce4_256(__m256 a, __m256 b, __m256 c, __m256 d) {
+    __m256 ab = _mm256_add_ps(_mm256_unpacklo_ps(a, b), _mm256_unpackhi_ps(a, b));
+    __m256 cd = _mm256_add_ps(_mm256_unpacklo_ps(c, d), _mm256_unpackhi_ps(c, d));
+    __m256d lo = _mm256_unpacklo_pd(_mm256_castps_pd(ab), _mm256_castps_pd(cd));
+    __m256d hi = _mm256_unpackhi_pd(_mm256_castps_pd(ab), _mm256_castps_pd(cd));
+    __m256 s = _mm256_add_ps(_mm256_castpd_ps(lo), _mm256_castpd_ps(hi));
+    return _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+}
+
+GPT2K_INLINE GPT2K_AVX2 void half_dot_tile_256(const int MR, const int bf16, const float *a, long lda, long k,
+                                               const uint16_t *const w[4], __m128 dots[4]) {
+    __m256 acc[4][4];
+    for (int r = 0; r < 4; r++)
+        for (int q = 0; q < 4; q++) acc[r][q] = _mm256_setzero_ps();
+    long p = 0;
+    for (; p + 8 <= k; p += 8) {
+        __m256 wv[4];
+        for (int q = 0; q < 4; q++) wv[q] = half_load8_256(bf16, w[q] + p);
+        for (int r = 0; r < MR; r++) {
+            __m256 x = _mm256_loadu_ps(a + r * lda + p);
+            for (int q = 0; q < 4; q++) acc[r][q] = _mm256_fmadd_ps(x, wv[q], acc[r][q]);
+        }
+    }
+    for (int r = 0; r < MR; r++) {
+        float tail[4] = {0, 0, 0, 0};
+        for (long t = p; t < k; t++)
+            for (int q = 0; q < 4; q++) tail[q] += a[r * lda + t] * gpt2k_widen(w[q][t], bf16);
+        dots[r] = _mm_add_ps(half_reduce4_256(acc[r][0], acc[r][1], acc[r][2], acc[r][3]), _mm_loadu_ps(tail));
+    }
+}
+
+GPT2K_INLINE GPT2K_AVX2 void half_output_major_256(const int bf16, const float *a, long lda, const uint16_t *w,
+                                                   long m, long k, const float *bias, float *c, long ldc, long j0,
+                                                   long j1, int accumulate) {
+    for (long j = j0; j < j1; j += 4) {
+        int cols = j1 - j < 4 ? (int)(j1 - j) : 4;
+        const uint16_t *w0 = w + j * k;
+        const uint16_t *const rows4[4] = {w0, cols > 1 ? w0 + k : w0, cols > 2 ? w0 + 2 * k : w0, cols > 3 ? w0 + 3 * k : w0};
+        for (long i = 0; i < m; i += 4) {
+            int rows = m - i < 4 ? (int)(m - i) : 4;
+            const float *x = a + i * lda;
+            __m128 dots[4];
+            switch (rows) {
+            case 1: half_dot_tile_256(1, bf16, x, lda, k, rows4, dots); break;
+            case 2: half_dot_tile_256(2, bf16, x, lda, k, rows4, dots); break;
+            case 3: half_dot_tile_256(3, bf16, x, lda, k, rows4, dots); break;
+            default: half_dot_tile_256(4, bf16, x, lda, k, rows4, dots); break;
+            }
+            for (int r = 0; r < rows; r++) {
+                float lanes[4];
+                _mm_storeu_ps(lanes, dots[r]);
+                for (int q = 0; q < cols; q++) gpt2k_emit(lanes[q], bias, c + (i + r) * ldc, j + q, accumulate);
+            }
+        }
+    }
+}
+
+/// [k, n] weights: rows i..i+MR-1 of a times columns j..j+31 (all valid).
+GPT2K_INLINE GPT2K_AVX2 void half_axpy_tile_256(const int MR, const int bf16, const float *a, long lda,
+                                                const uint16_t *w, long n, long k, const float *bias, float *c,
+                                                long ldc, int accumulate) {
+    __m256 acc[4][4];
+    for (int r = 0; r < 4; r++)
+        for (int q = 0; q < 4; q++) acc[r][q] = _mm256_setzero_ps();
+    for (long p = 0; p < k; p++) {
+        const uint16_t *row = w + p * n;
+        __m256 wv[4];
+        for (int q = 0; q < 4; q++) wv[q] = half_load8_256(bf16, row + 8 * q);
+        for (int r = 0; r < MR; r++) {
+            __m256 x = _mm256_set1_ps(a[r * lda + p]);
+            for (int q = 0; q < 4; q++) acc[r][q] = _mm256_fmadd_ps(x, wv[q], acc[r][q]);
+        }
+    }
+    for (int r = 0; r < MR; r++) {
+        for (int q = 0; q < 4; q++) {
+            __m256 v = acc[r][q];
+            float *target = c + r * ldc + 8 * q;
+            if (bias) v = _mm256_add_ps(v, _mm256_loadu_ps(bias + 8 * q));
+            if (accumulate) v = _mm256_add_ps(v, _mm256_loadu_ps(target));
+            _mm256_storeu_ps(target, v);
+        }
+    }
+}
+
+GPT2K_INLINE GPT2K_AVX2 void half_input_major_256(const int bf16, const float *a, long lda, const uint16_t *w,
+                                                  long m, long n, long k, const float *bias, float *c, long ldc,
+                                                  long j0, long j1, int accumulate) {
+    long j = j0;
+    for (; j + 32 <= j1; j += 32) {
+        const float *b = bias ? bias + j : NULL;
+        for (long i = 0; i < m; i += 4) {
+            int rows = m - i < 4 ? (int)(m - i) : 4;
+            const float *x = a + i * lda;
+            float *target = c + i * ldc + j;
+            switch (rows) {
+            case 1: half_axpy_tile_256(1, bf16, x, lda, w + j, n, k, b, target, ldc, accumulate); break;
+            case 2: half_axpy_tile_256(2, bf16, x, lda, w + j, n, k, b, target, ldc, accumulate); break;
+            case 3: half_axpy_tile_256(3, bf16, x, lda, w + j, n, k, b, target, ldc, accumulate); break;
+            default: half_axpy_tile_256(4, bf16, x, lda, w + j, n, k, b, target, ldc, accumulate); break;
+            }
+        }
+    }
+    if (j < j1) half_input_major_portable(bf16, a, lda, w, m, n, k, bias, c, ldc, j, j1, accumulate);
+}
+
+GPT2K_AVX2 static void half_linear_256(int bf16, int output_major, const float *a, long lda, const uint16_t *w,
+                                       long m, long n, long k, const float *bias, float *c, long ldc, long j0,
+                                       long j1, int accumulate) {
+    if (output_major) {
+        if (bf16) half_output_major_256(1, a, lda, w, m, k, bias, c, ldc, j0, j1, accumulate);
+        else half_output_major_256(0, a, lda, w, m, k, bias, c, ldc, j0, j1, accumulate);
+    } else {
+        if (bf16) half_input_major_256(1, a, lda, w, m, n, k, bias, c, ldc, j0, j1, accumulate);
+        else half_input_major_256(0, a, lda, w, m, n, k, bias, c, ldc, j0, j1, accumulate);
+    }
+}
+
+GPT2K_AVX2 static void widen_256(int bf16, const uint16_t *source, float *destination, long count) {
+    long i = 0;
+    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(destination + i, half_load8_256(bf16, source + i));
+    widen_portable(bf16, source + i, destination + i, count - i);
+}
+#endif
+
+void gpt2k_half_linear(int isa, int bf16, int output_major, const float *a, long lda, const uint16_t *w,
+                       long m, long n, long k, const float *bias, float *c, long ldc, long j0, long j1,
+                       int accumulate) {
+    if (m <= 0 || j1 <= j0) return;
+#if GPT2K_X86
+    if (isa >= GPT2K_ISA_AVX512) {
+        half_linear_512(bf16, output_major, a, lda, w, m, n, k, bias, c, ldc, j0, j1, accumulate);
+        return;
+    }
+    if (isa == GPT2K_ISA_AVX2) {
+        half_linear_256(bf16, output_major, a, lda, w, m, n, k, bias, c, ldc, j0, j1, accumulate);
+        return;
+    }
+#endif
+    if (output_major) half_output_major_portable(bf16, a, lda, w, m, k, bias, c, ldc, j0, j1, accumulate);
+    else half_input_major_portable(bf16, a, lda, w, m, n, k, bias, c, ldc, j0, j1, accumulate);
+}
+
+void gpt2k_widen_half(int isa, int bf16, const uint16_t *source, float *destination, long count) {
+#if GPT2K_X86
+    if (isa >= GPT2K_ISA_AVX512) { widen_512(bf16, source, destination, count); return; }
+    if (isa == GPT2K_ISA_AVX2) { widen_256(bf16, source, destination, count); return; }
+#endif
+    widen_portable(bf16, source, destination, count);
+}

@@ -1,0 +1,88 @@
+// Hot loops of GPT2Kernels' linear layers for narrow weight formats (fp16, bf16, int8, q4),
+// written in C so they can reach AVX2 / AVX-512 / VNNI instructions behind a run-time CPU check:
+// every x86 kernel carries a per-function target attribute, so one binary runs on any x86-64
+// with AVX2 and uses AVX-512 where present; other CPUs (arm64) run the portable C paths.
+//
+// Conventions: matrices are row-major; `a` is fp32 activations [m, k] with row stride `lda`;
+// `c` is fp32 [m, n] with row stride `ldc`; a call computes the output columns [j0, j1) of
+// every row, so callers can split the columns over threads. `accumulate` adds into c.
+// Every pointer may be unaligned unless stated.
+#ifndef CGPT2KERNELS_H
+#define CGPT2KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Instruction-set levels of the kernels, ascending; each includes the ones below it.
+enum {
+    /// Plain C, any CPU.
+    GPT2K_ISA_PORTABLE = 0,
+    /// x86-64 with AVX2, FMA and F16C.
+    GPT2K_ISA_AVX2 = 1,
+    /// Adds AVX-512 F, BW, VL and DQ.
+    GPT2K_ISA_AVX512 = 2,
+    /// Adds AVX-512 VNNI (vpdpbusd).
+    GPT2K_ISA_AVX512_VNNI = 3,
+};
+
+/// The best level this CPU and operating system support (cpuid and xgetbv on x86-64).
+int gpt2k_detect_isa(void);
+
+// MARK: fp16 / bf16 weights
+
+/// `c[i, j] (+)= sum_p a[i, p] * w(p, j) + bias[j]` for columns j in [j0, j1) and rows i < m.
+/// `w`: 16-bit floats, IEEE binary16 when `bf16 == 0`, bfloat16 otherwise; `output_major == 0`:
+/// [k, n] row-major (Conv1D), else [n, k] row-major (nn.Linear / lm_head). `bias` may be NULL.
+/// fp32 accumulation; the order of the additions depends on `isa`.
+void gpt2k_half_linear(int isa, int bf16, int output_major, const float *a, long lda, const uint16_t *w,
+                       long m, long n, long k, const float *bias, float *c, long ldc, long j0, long j1,
+                       int accumulate);
+
+// MARK: int8 weights (per-output-row scale), activations quantized per row to u8
+
+/// Bytes of scratch (64-byte aligned) that the int8 activations of m rows of k need at `isa`.
+size_t gpt2k_int8_scratch_bytes(int isa, long m, long k);
+
+/// Quantizes each row of `a` asymmetrically to u8 codes: lo = min(0, min a), hi = max(0, max a),
+/// scale = (hi - lo) / 255, zero = round(-lo / scale), code = clamp(round(a / scale) + zero, 0, 255)
+/// (with a multiply by 1 / scale), so |a - scale * (code - zero)| <= scale / 2. An all-zero row
+/// gets scale 0; a row with a non-finite value gets scale NaN (its outputs are NaN). The result,
+/// written to `scratch`, is the same at every `isa`. k must be at most 65536.
+void gpt2k_int8_quantize_activations(int isa, const float *a, long lda, long m, long k, void *scratch);
+
+/// `c[i, j] (+)= scale_a[i] * scale_w[j] * sum_p (code[i, p] - zero[i]) * w[j, p] + bias[j]` for
+/// j in [j0, j1): the integer sum is exact and the float steps are the same at every `isa`, so
+/// the result does not depend on `isa`, m or the column split. `w`: int8 [n, k]; `w_scales`: n floats.
+void gpt2k_int8_linear(int isa, const void *scratch, long m, long k, const int8_t *w, const float *w_scales,
+                       const float *bias, float *c, long ldc, long j0, long j1, int accumulate);
+
+// MARK: q4 weights (blocks of 32 along k, fp16 scales), activations quantized per block to s8
+
+/// Bytes of scratch (64-byte aligned) that the q4 activations of m rows of k (a multiple of 32) need.
+size_t gpt2k_q4_scratch_bytes(long m, long k);
+
+/// Quantizes each block of 32 activations symmetrically: scale = max|a| / 127,
+/// code = clamp(round(a / scale), -127, 127), so |a - scale * code| <= scale / 2; an all-zero block
+/// gets scale 0, a block with a non-finite value scale NaN. Same result at every `isa`.
+void gpt2k_q4_quantize_activations(int isa, const float *a, long lda, long m, long k, void *scratch);
+
+/// `c[i, j] (+)= sum_blocks scale_a * scale_w * sum_t code_a * (q_w - 8) + bias[j]` for j in [j0, j1).
+/// `w`: [n, k / 2] bytes, blocks of 32 along k, element 2t in the low nibble of byte t;
+/// `w_scales`: [n, k / 32] binary16 bit patterns. fp32 accumulation across blocks.
+void gpt2k_q4_linear(int isa, const void *scratch, long m, long k, const uint8_t *w, const uint16_t *w_scales,
+                     const float *bias, float *c, long ldc, long j0, long j1, int accumulate);
+
+// MARK: conversions
+
+/// Widens `count` IEEE binary16 (bf16 == 0) or bfloat16 values to fp32, exactly.
+void gpt2k_widen_half(int isa, int bf16, const uint16_t *source, float *destination, long count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
