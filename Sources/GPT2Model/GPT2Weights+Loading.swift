@@ -41,11 +41,11 @@ extension GPT2Weights {
                            layout: WeightMatrix.Layout) throws -> WeightMatrix {
         let int8 = QuantizedTensorNames.int8(name), q4 = QuantizedTensorNames.q4(name)
         if checkpoint.tensor(int8.values) != nil {
-            let (file, _) = try checkpoint.require(int8.values, shape: [n, k], dtypes: [.i8])
+            let (file, info) = try checkpoint.require(int8.values, shape: [n, k], dtypes: [.i8])
             let (scaleFile, scaleInfo) = try checkpoint.require(int8.scales, shape: [n], dtypes: [.f32])
             let scales = aligned(scaleFile, scaleInfo, alignment: 4)
             return WeightMatrix(format: .int8, layout: .outputMajor, inputs: k, outputs: n,
-                                data: file.data(of: int8.values)!, scales: scales.pointer,
+                                data: file.data(of: info.name)!, scales: scales.pointer,
                                 owner: Retained([checkpoint, scales.owner]))
         }
         if checkpoint.tensor(q4.values) != nil {
@@ -53,11 +53,11 @@ extension GPT2Weights {
             guard k % block == 0 else {
                 throw CheckpointError.wrongShape(checkpoint.url, tensor: q4.values, expected: [n, k / 2], actual: [n, k / 2])
             }
-            let (file, _) = try checkpoint.require(q4.values, shape: [n, k / 2], dtypes: [.u8])
+            let (file, info) = try checkpoint.require(q4.values, shape: [n, k / 2], dtypes: [.u8])
             let (scaleFile, scaleInfo) = try checkpoint.require(q4.scales, shape: [n, k / block], dtypes: [.f16])
             let scales = aligned(scaleFile, scaleInfo, alignment: 2)
             return WeightMatrix(format: .q4, layout: .outputMajor, inputs: k, outputs: n,
-                                data: file.data(of: q4.values)!, scales: scales.pointer,
+                                data: file.data(of: info.name)!, scales: scales.pointer,
                                 owner: Retained([checkpoint, scales.owner]))
         }
         let shape = layout == .inputMajor ? [k, n] : [n, k]

@@ -7,7 +7,7 @@ struct GPT2Command: AsyncParsableCommand {
         abstract: "Fine-tune, run and serve GPT-2 models on the CPU.",
         subcommands: [
             GenerateCommand.self, ScoreCommand.self, TokenizeCommand.self,
-            InitCommand.self, BenchCommand.self,
+            InitCommand.self, QuantizeCommand.self, BenchCommand.self,
         ]
     )
 }
