@@ -65,7 +65,7 @@ struct ModelBenchmark {
             for (size, rate) in batchRates.sorted(by: { Int($0.key)! < Int($1.key)! }) {
                 print(String(format: "decode, %@ streams: %.1f tok/s aggregate", size, rate))
             }
-            print(String(format: "read bandwidth: %.1f GB/s on %d threads; weights %.0f MB; peak RSS %.0f MB",
+            print(String(format: "read bandwidth: %.1f GB/s (best of 1...%d threads); weights %.0f MB streamed per token; peak RSS %.0f MB",
                          output.read_gb_s, threads, output.weight_mb, output.peak_rss_mb))
         }
     }

@@ -5,23 +5,26 @@ import GPT2Kernels
 /// slice of a buffer far larger than the caches, with SIMD loads, as a weight-streaming GEMV
 /// would. The best of several passes, in GB/s.
 enum ReadBandwidth {
+    /// The best rate over 1...`pool.threadCount` reading threads: on some machines (and on a
+    /// loaded one) more threads read slower, and the bound should be the best the machine gives.
     static func measure(pool: ThreadPool, megabytes: Int = 1024, passes: Int = 5) -> Double {
         let count = megabytes * 1_000_000 / 4 / 64 * 64
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
         defer { buffer.deallocate() }
         buffer.initialize(repeating: 1, count: count)   // touch every page first
-        let threads = pool.threadCount
-        let slice = (count / threads) / 64 * 64
-        let sums = UnsafeMutablePointer<Float>.allocate(capacity: threads)
+        let sums = UnsafeMutablePointer<Float>.allocate(capacity: pool.threadCount)
         defer { sums.deallocate() }
         var best = 0.0
-        for _ in 0..<passes {
-            let start = DispatchTime.now().uptimeNanoseconds
-            pool.parallelFor(threads) { t in
-                sums[t] = sum(buffer + t * slice, count: slice)
+        for threads in 1...pool.threadCount {
+            let slice = (count / threads) / 64 * 64
+            for _ in 0..<passes {
+                let start = DispatchTime.now().uptimeNanoseconds
+                pool.parallelFor(threads) { t in
+                    sums[t] = sum(buffer + t * slice, count: slice)
+                }
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                best = max(best, Double(slice * threads * 4) / seconds / 1e9)
             }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            best = max(best, Double(slice * threads * 4) / seconds / 1e9)
         }
         return best
     }
