@@ -22,12 +22,8 @@
 GPT2K_INLINE long gpt2k_round_up(long x, long multiple) { return (x + multiple - 1) / multiple * multiple; }
 
 /// How far ahead (bytes) of a weight stream to prefetch when blocks of `block_bytes` are read
-/// one after another as several interleaved short streams, which the hardware prefetchers do
-/// not pick up on their own. GPT2K_PREFETCH (bytes) overrides it for experiments.
-#include <stdlib.h>
-static inline long gpt2k_prefetch_distance(long block_bytes) {
-    const char *e = getenv("GPT2K_PREFETCH");
-    if (e) return atol(e);
+/// as several interleaved short streams, which the hardware prefetchers do not pick up alone.
+GPT2K_INLINE long gpt2k_prefetch_distance(long block_bytes) {
     long d = 2 * block_bytes;
     return d < 4096 ? 4096 : d;
 }
