@@ -36,7 +36,7 @@ MODEL=""
 SKIP_INSTALL=0
 JSON_OUT=""
 GPT2=""
-usage() { sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --threads) THREADS="${2:?--threads needs a number}"; shift 2 ;;
