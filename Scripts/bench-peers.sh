@@ -2,8 +2,11 @@
 # Measures gpt2 against its peers on the same model, one after the other, and prints one
 # Markdown table of tok/s and ratios.
 #
-#   bash Scripts/bench-peers.sh [--threads 2] [--model DIR] [--skip-install] [--json OUT] [--gpt2 BIN]
+#   bash Scripts/bench-peers.sh [--threads 2] [--model DIR] [--skip-install] [--json OUT]
+#                               [--gpt2 BIN] [--engines ort,ct2,torch,gpt2]
 #
+# --gpt2 BIN uses that binary instead of building; --engines measures (and installs and
+# converts for) only the engines named.
 # Peers, each in a virtual environment of its own under the repo root (git-ignored by /.venv*/):
 #   .venv-peers-ort    ONNX Runtime, fp32 and int8: optimum-onnx's exporter (task
 #                      text-generation-with-past, lm_head untied from the embedding, logits of
@@ -36,7 +39,8 @@ MODEL=""
 SKIP_INSTALL=0
 JSON_OUT=""
 GPT2=""
-usage() { sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+ENGINES="ort,ct2,torch,gpt2"
+usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --threads) THREADS="${2:?--threads needs a number}"; shift 2 ;;
@@ -44,11 +48,16 @@ while [ $# -gt 0 ]; do
         --skip-install) SKIP_INSTALL=1; shift ;;
         --json) JSON_OUT="${2:?--json needs a file}"; shift 2 ;;
         --gpt2) GPT2="${2:?--gpt2 needs a binary}"; shift 2 ;;
+        --engines) ENGINES="${2:?--engines needs a list such as ort,ct2,torch,gpt2}"; shift 2 ;;
         -h|--help) usage ;;
         *) echo "error: unknown argument $1" >&2; usage ;;
     esac
 done
 case "$THREADS" in ''|*[!0-9]*|0) echo "error: --threads takes a positive integer, not '$THREADS'" >&2; exit 2 ;; esac
+for engine in ${ENGINES//,/ }; do
+    case "$engine" in ort|ct2|torch|gpt2) ;; *) echo "error: --engines takes ort, ct2, torch and gpt2, not '$engine'" >&2; exit 2 ;; esac
+done
+wants() { [[ ",$ENGINES," == *",$1,"* ]]; }
 [ -z "$JSON_OUT" ] || JSON_OUT="$(cd "$(dirname "$JSON_OUT")" && pwd)/$(basename "$JSON_OUT")"
 [ -z "$MODEL" ] || MODEL="$(cd "$MODEL" && pwd)"
 [ -z "$GPT2" ] || GPT2="$(cd "$(dirname "$GPT2")" && pwd)/$(basename "$GPT2")"
@@ -86,11 +95,11 @@ cd "$ROOT"
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # 1. gpt2, release build.
-if [ -z "$GPT2" ]; then
+if [ -z "$GPT2" ] && { wants gpt2 || [ -z "$MODEL" ]; }; then
     step build swift build -c release --product gpt2
     GPT2="$ROOT/.build/release/gpt2"
 fi
-[ -x "$GPT2" ] || { echo "error: $GPT2 is not an executable" >&2; exit 1; }
+[ -z "$GPT2" ] || [ -x "$GPT2" ] || { echo "error: $GPT2 is not an executable" >&2; exit 1; }
 
 # 2. The model.
 if [ -z "$MODEL" ]; then
@@ -108,6 +117,7 @@ done
 # 3. Virtual environments.
 BASE_PYTHON="${PYTHON:-python3}"
 for engine in ort ct2 torch; do
+    wants "$engine" || continue
     venv="$ROOT/.venv-peers-$engine"
     if [ "$SKIP_INSTALL" = 0 ]; then
         [ -x "$venv/bin/python" ] || step "venv-$engine" "$BASE_PYTHON" -m venv "$venv"
@@ -128,7 +138,7 @@ fresh() { [ -f "$1/.peers-stamp" ] && [ "$(cat "$1/.peers-stamp")" = "$2" ]; }
 
 ONNX_FP32="$MODEL-onnx-fp32"; ONNX_INT8="$MODEL-onnx-int8"
 stamp="$(stamp_of "$PEERS/export_onnx.py" "$PEERS/requirements-ort.txt")"
-if ! fresh "$ONNX_FP32" "$stamp" || ! fresh "$ONNX_INT8" "$stamp"; then
+if wants ort && { ! fresh "$ONNX_FP32" "$stamp" || ! fresh "$ONNX_INT8" "$stamp"; }; then
     rm -rf "$ONNX_FP32" "$ONNX_INT8"
     step export-onnx "$ROOT/.venv-peers-ort/bin/python" "$PEERS/export_onnx.py" --model "$MODEL" \
         --fp32 "$ONNX_FP32" --int8 "$ONNX_INT8"
@@ -138,6 +148,7 @@ fi
 
 stamp="$(stamp_of "$PEERS/requirements-ct2.txt" "$0")"
 for precision in fp32 int8; do
+    wants ct2 || break
     out="$MODEL-ct2-$precision"
     fresh "$out" "$stamp" && continue
     # The converter reads the tokenizer for the vocabulary: use the model's files, or GPT-2's
@@ -161,7 +172,9 @@ done
 HAS_QUANTIZE=0
 # `gpt2 quantize --help` exits 0 even without the subcommand (it prints the root help), so look
 # for quantize among the subcommands that `gpt2 --help` lists.
-if "$GPT2" --help 2>/dev/null | grep -qE '^[[:space:]]+quantize([[:space:]]|$)'; then
+if ! wants gpt2; then
+    :
+elif "$GPT2" --help 2>/dev/null | grep -qE '^[[:space:]]+quantize([[:space:]]|$)'; then
     HAS_QUANTIZE=1
     stamp="$(stamp_of "$GPT2")"
     for variant in f16 int8 q4; do
@@ -202,26 +215,34 @@ print(json.dumps(row))' "$precision" >"$RESULTS/$name.json"; then
 }
 
 cd "$PEERS"
-measure ort-fp32 onnxruntime fp32 "$ROOT/.venv-peers-ort/bin/python" bench_ort.py --model "$ONNX_FP32/model.onnx" --precision fp32 "${COMMON_ARGS[@]}"
-measure ort-int8 onnxruntime int8 "$ROOT/.venv-peers-ort/bin/python" bench_ort.py --model "$ONNX_INT8/model.onnx" --precision int8 "${COMMON_ARGS[@]}"
-measure ct2-fp32 ctranslate2 fp32 "$ROOT/.venv-peers-ct2/bin/python" bench_ct2.py --model "$MODEL-ct2-fp32" --precision fp32 "${COMMON_ARGS[@]}"
-measure ct2-int8 ctranslate2 int8 "$ROOT/.venv-peers-ct2/bin/python" bench_ct2.py --model "$MODEL-ct2-int8" --precision int8 "${COMMON_ARGS[@]}"
-measure torch-fp32 pytorch fp32 "$ROOT/.venv-peers-torch/bin/python" bench_torch.py --model "$MODEL" --precision fp32 "${COMMON_ARGS[@]}"
+if wants ort; then
+    measure ort-fp32 onnxruntime fp32 "$ROOT/.venv-peers-ort/bin/python" bench_ort.py --model "$ONNX_FP32/model.onnx" --precision fp32 "${COMMON_ARGS[@]}"
+    measure ort-int8 onnxruntime int8 "$ROOT/.venv-peers-ort/bin/python" bench_ort.py --model "$ONNX_INT8/model.onnx" --precision int8 "${COMMON_ARGS[@]}"
+fi
+if wants ct2; then
+    measure ct2-fp32 ctranslate2 fp32 "$ROOT/.venv-peers-ct2/bin/python" bench_ct2.py --model "$MODEL-ct2-fp32" --precision fp32 "${COMMON_ARGS[@]}"
+    measure ct2-int8 ctranslate2 int8 "$ROOT/.venv-peers-ct2/bin/python" bench_ct2.py --model "$MODEL-ct2-int8" --precision int8 "${COMMON_ARGS[@]}"
+fi
+if wants torch; then
+    measure torch-fp32 pytorch fp32 "$ROOT/.venv-peers-torch/bin/python" bench_torch.py --model "$MODEL" --precision fp32 "${COMMON_ARGS[@]}"
+fi
 cd "$ROOT"
-gpt2_row gpt2-fp32 fp32 "$MODEL"
-if [ "$HAS_QUANTIZE" = 1 ]; then
-    for variant in f16 int8 q4; do
-        precision=$([ "$variant" = f16 ] && echo fp16 || echo "$variant")
-        if [ -d "$MODEL-gpt2-$variant" ]; then
-            gpt2_row "gpt2-$variant" "$precision" "$MODEL-gpt2-$variant"
-        else
-            printf '{"engine": "gpt2", "precision": "%s", "error": "quantize failed"}\n' "$precision" >"$RESULTS/gpt2-$variant.json"
-        fi
-    done
+if wants gpt2; then
+    gpt2_row gpt2-fp32 fp32 "$MODEL"
+    if [ "$HAS_QUANTIZE" = 1 ]; then
+        for variant in f16 int8 q4; do
+            precision=$([ "$variant" = f16 ] && echo fp16 || echo "$variant")
+            if [ -d "$MODEL-gpt2-$variant" ]; then
+                gpt2_row "gpt2-$variant" "$precision" "$MODEL-gpt2-$variant"
+            else
+                printf '{"engine": "gpt2", "precision": "%s", "error": "quantize failed"}\n' "$precision" >"$RESULTS/gpt2-$variant.json"
+            fi
+        done
+    fi
 fi
 
 # 6. The table.
-python3 - "$WORK/meta.json" "$THREADS" "$COMMAND" "$MODEL" "$LOAD_BEFORE" "$ONNX_FP32/export.json" <<'EOF'
+python3 - "$WORK/meta.json" "$THREADS" "$COMMAND" "$MODEL" "$LOAD_BEFORE" "$(wants ort && echo "$ONNX_FP32/export.json")" <<'EOF'
 import datetime, json, os, subprocess, sys
 path, threads, command, model, load_before, export = sys.argv[1:]
 fields = {}
@@ -239,7 +260,7 @@ for line in open("/proc/cpuinfo"):
 wanted = ["avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx_vnni", "amx_tile"]
 cpu += "; " + " ".join(flag for flag in wanted if flag in flags)
 versions = {}
-if os.path.exists(export):
+if export and os.path.exists(export):
     info = json.load(open(export))
     versions["optimum-onnx export"] = info["exporter"].split(" main_export")[0].replace("optimum-onnx ", "")
     versions["onnx-export transformers"] = info["versions"]["transformers"]

@@ -21,6 +21,13 @@
 
 GPT2K_INLINE long gpt2k_round_up(long x, long multiple) { return (x + multiple - 1) / multiple * multiple; }
 
+/// How far ahead (bytes) of a weight stream to prefetch when blocks of `block_bytes` are read
+/// as several interleaved short streams, which the hardware prefetchers do not pick up alone.
+GPT2K_INLINE long gpt2k_prefetch_distance(long block_bytes) {
+    long d = 2 * block_bytes;
+    return d < 4096 ? 4096 : d;
+}
+
 /// IEEE binary16 bits to fp32, exactly (subnormals, infinities and NaNs included).
 GPT2K_INLINE float gpt2k_half_to_float(uint16_t h) {
     uint32_t sign = (uint32_t)(h & 0x8000) << 16;

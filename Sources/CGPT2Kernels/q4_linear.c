@@ -68,6 +68,24 @@ GPT2K_INLINE GPT2K_VNNI __m512i q4_group_dot_vnni(__m512i comp, __m512i lo, __m5
             for (int q = 0; q < 4; q++) acc[r][q] = _mm512_setzero_ps();                                           \
         const __m512i low = _mm512_set1_epi8(0x0F);                                                                \
         const __m512i spread = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);                 \
+        if (MR == 1) {                                                                                             \
+            /* Row-sequential: one long ascending stream for the prefetchers (see int8_linear.c). */               \
+            for (int q = 0; q < 4; q++)                                                                            \
+                for (long g = 0; g < groups; g++) {                                                                \
+                    long present = blocks - 4 * g < 4 ? blocks - 4 * g : 4;                                        \
+                    __mmask64 dataMask = present == 4 ? ~(__mmask64)0 : (((__mmask64)1 << (16 * present)) - 1);    \
+                    __m512i raw = _mm512_maskz_loadu_epi8(dataMask, w[q] + 64 * g);                                \
+                    __m128 four = _mm_cvtph_ps(_mm_maskz_loadu_epi16((__mmask8)((1u << present) - 1), s[q] + 4 * g)); \
+                    __m512 ws = _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(four));                       \
+                    __m512i even = _mm512_loadu_si512((const void *)(acts + 128 * g));                             \
+                    __m512i odd = _mm512_loadu_si512((const void *)(acts + 128 * g + 64));                         \
+                    __m512 as = _mm512_loadu_ps((const float *)(acts + kpad + 128 * g));                           \
+                    __m512i comp = _mm512_loadu_si512((const void *)(acts + kpad + 128 * g + 64));                 \
+                    __m512i lo = _mm512_and_si512(raw, low), hi = _mm512_and_si512(_mm512_srli_epi16(raw, 4), low); \
+                    __m512 dot = _mm512_cvtepi32_ps(GROUP_DOT(comp, lo, hi, even, odd));                           \
+                    acc[0][q] = _mm512_fmadd_ps(_mm512_mul_ps(dot, as), ws, acc[0][q]);                            \
+                }                                                                                                  \
+        } else                                                                                                     \
         for (long g = 0; g < groups; g++) {                                                                        \
             long present = blocks - 4 * g < 4 ? blocks - 4 * g : 4;                                                \
             __mmask64 dataMask = present == 4 ? ~(__mmask64)0 : (((__mmask64)1 << (16 * present)) - 1);            \

@@ -51,6 +51,11 @@ extension Kernels {
             let w = weight.data.assumingMemoryBound(to: UInt16.self)
             let bf16: Int32 = weight.format == .bf16 ? 1 : 0
             let outputMajor: Int32 = weight.layout == .outputMajor ? 1 : 0
+            if weight.layout == .inputMajor && m <= halfRowSplitMaxRows {
+                halfRowSplit(a: a, lda: lda, w: w, bf16: bf16, bias: bias, c: c, ldc: ldc, m: m, n: n, k: k,
+                             accumulate: accumulate, pool: pool, isa: isa)
+                return
+            }
             let unit = weight.layout == .outputMajor ? 4 : 64
             split(n, piece: columnPiece(n: n, unit: unit, threads: threads), pool: pool) { j0, j1 in
                 gpt2k_half_linear(isa.code, bf16, outputMajor, a, lda, w, m, n, k, bias, c, ldc, j0, j1,
@@ -79,6 +84,34 @@ extension Kernels {
                                     accumulate ? 1 : 0)
                 }
             }
+        }
+    }
+
+    /// Up to this many rows, [k, n] fp16 / bf16 weights are split over k (each thread streams a
+    /// contiguous slab of rows, the hardware prefetchers' best case) instead of over n (short
+    /// strided runs of every row): about twice the throughput from memory.
+    static let halfRowSplitMaxRows = 4
+
+    /// `linear` for [k, n] half weights and few rows: each of `2 · threads` work items sums a
+    /// slab of k into its own m x n partial result, then the calling thread adds the slabs.
+    static func halfRowSplit(a: UnsafePointer<Float>, lda: Int, w: UnsafePointer<UInt16>, bf16: Int32,
+                             bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int,
+                             accumulate: Bool, pool: ThreadPool?, isa: LinearISA) {
+        let threads = pool?.threadCount ?? 1
+        let pieces = min(k, threads == 1 ? 1 : 2 * threads)
+        let slab = (k + pieces - 1) / pieces
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: pieces * m * n) { buffer in
+            let partials = buffer.baseAddress!
+            let body = { (t: Int) in
+                let p0 = min(k, t * slab), p1 = min(k, p0 + slab)
+                gpt2k_half_partial_rows(isa.code, bf16, a, lda, w, m, n, p0, p1, partials + t * m * n)
+            }
+            if let pool, pieces > 1 {
+                pool.parallelFor(pieces, body)
+            } else {
+                for t in 0..<pieces { body(t) }
+            }
+            gpt2k_sum_partials(partials, pieces, m, n, bias, c, ldc, accumulate ? 1 : 0)
         }
     }
 
