@@ -7,26 +7,41 @@ import Musl
 import Darwin
 #endif
 
-/// A read-only memory map of a whole file (`mmap` with `PROT_READ`, `MAP_PRIVATE`).
+/// The bytes of a whole file, read-only: a memory map (`mmap` with `PROT_READ`, `MAP_PRIVATE`),
+/// or for large files on Linux a copy in anonymous memory backed by 2 MiB pages.
 ///
-/// The pages are loaded by the kernel on first touch and shared with the page cache, so
-/// opening a 500 MB checkpoint costs no copy. The mapping lives until the object is
-/// deinitialized; pointers taken from `bytes` must not outlive it. The file must not be
-/// truncated by another process while mapped (reading past its new end raises SIGBUS).
+/// Small files are mapped: pages are loaded by the kernel on first touch and shared with the
+/// page cache. Files of `hugePageThreshold` bytes or more (checkpoints) are copied once into
+/// memory advised `MADV_HUGEPAGE`: decoding streams every weight once per token, and with the
+/// page cache's 4 KiB pages that costs a TLB miss (a two-level walk under a hypervisor) every
+/// 4 KiB and restarts the hardware prefetcher at every page; measured ~10-20% faster
+/// decoding for GPT-2 124M on Zen 4 (see the commit). The copy costs ~0.2 s per 500 MB at
+/// load. The memory lives until the object is deinitialized; pointers taken from `bytes` must
+/// not outlive it. A mapped file must not be truncated by another process while mapped
+/// (reading past its new end raises SIGBUS).
 public final class MappedFile: @unchecked Sendable {
     /// The file that was mapped.
     public let url: URL
     /// Size of the file and of the mapping, in bytes (always > 0).
     public let count: Int
     private let base: UnsafeRawPointer
+    /// The region to unmap: the file map, or the anonymous copy with its alignment slack.
+    private let region: (start: UnsafeMutableRawPointer, length: Int)
 
-    /// Maps `url` read-only.
+    /// Files at least this large are copied into huge-page memory (Linux only).
+    public static let hugePageThreshold = 64 << 20
+
+    /// Maps `url` read-only, or copies it into huge-page memory when it has at least
+    /// `copyThreshold` bytes.
     ///
-    /// - Parameter expected: what the file should be, for the error message when it is missing
-    ///   (e.g. `"a safetensors file"`).
+    /// - Parameters:
+    ///   - expected: what the file should be, for the error message when it is missing
+    ///     (e.g. `"a safetensors file"`).
+    ///   - copyThreshold: the size in bytes from which the file is copied rather than mapped
+    ///     (`Int.max`: always map).
     /// - Throws: `CheckpointError.missingFile` when nothing is at `url`, `.unreadableFile` when it
     ///   is a folder or cannot be opened or mapped, `.emptyFile` when it has zero bytes.
-    public init(url: URL, expected: String = "a readable file") throws(CheckpointError) {
+    public init(url: URL, expected: String = "a readable file", copyThreshold: Int = hugePageThreshold) throws(CheckpointError) {
         self.url = url
         guard url.isFileURL else {
             throw CheckpointError.unreadableFile(url, reason: "it is not a local file URL, expected \(expected)")
@@ -55,16 +70,52 @@ public final class MappedFile: @unchecked Sendable {
         let size = Int(info.st_size)
         guard size > 0 else { throw CheckpointError.emptyFile(url) }
 
+        self.count = size
+        if size >= copyThreshold, let copy = Self.hugePageCopy(fd: fd, count: size) {
+            self.base = UnsafeRawPointer(copy.base)
+            self.region = copy.region
+            return
+        }
         let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
         guard let mapped, mapped != UnsafeMutableRawPointer(bitPattern: -1) else {
             throw CheckpointError.unreadableFile(url, reason: "mmap of \(size) bytes failed: \(Self.describe(errno))")
         }
-        self.count = size
         self.base = UnsafeRawPointer(mapped)
+        self.region = (mapped, size)
     }
 
     deinit {
-        munmap(UnsafeMutableRawPointer(mutating: base), count)
+        munmap(region.start, region.length)
+    }
+
+    /// Reads the file's `count` bytes into anonymous memory aligned to 2 MiB and advised
+    /// `MADV_HUGEPAGE`, then makes it read-only; nil where that is unavailable or a read fails
+    /// (the caller then maps the file). Reading with `pread` keeps the page cache's copy out of
+    /// this process's resident set.
+    private static func hugePageCopy(fd: Int32, count: Int)
+        -> (base: UnsafeMutableRawPointer, region: (start: UnsafeMutableRawPointer, length: Int))? {
+        #if os(Linux)
+        let huge = 2 << 20
+        let length = (count + huge - 1) / huge * huge + huge
+        let raw = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let raw, raw != UnsafeMutableRawPointer(bitPattern: -1) else { return nil }
+        let aligned = UnsafeMutableRawPointer(bitPattern: (Int(bitPattern: raw) + huge - 1) / huge * huge)!
+        _ = madvise(aligned, length - huge, MADV_HUGEPAGE)
+        var done = 0
+        while done < count {
+            let got = pread(fd, aligned + done, min(count - done, 64 << 20), off_t(done))
+            if got < 0 && errno == EINTR { continue }
+            guard got > 0 else {
+                munmap(raw, length)
+                return nil
+            }
+            done += got
+        }
+        _ = mprotect(aligned, length - huge, PROT_READ)
+        return (aligned, (raw, length))
+        #else
+        return nil
+        #endif
     }
 
     /// The whole file. The base address is page-aligned.
