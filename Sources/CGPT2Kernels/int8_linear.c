@@ -90,7 +90,7 @@ GPT2K_INLINE GPT2K_VNNI __m512i int8_row_vnni(const uint8_t *a, long k, const in
         sum[q] = acc[q];
         for (long p = 0; p < k; p += 64) {
             __m512i wv = _mm512_maskz_loadu_epi8(int8_mask64(k - p), w[q] + p);
-            acc[q] = _mm512_dpbusd_epi32(acc[q], _mm512_load_si512((const void *)(a + p)), wv);
+            acc[q] = _mm512_dpbusd_epi32(acc[q], _mm512_loadu_si512((const void *)(a + p)), wv);
             sum[q] = _mm512_dpbusd_epi32(sum[q], ones, wv);
         }
     }
@@ -125,7 +125,7 @@ GPT2K_INLINE GPT2K_VNNI __m512i int8_tile_vnni(const int MR, gpt2k_int8_acts act
         __m512i wv[4];
         for (int q = 0; q < 4; q++) wv[q] = _mm512_maskz_loadu_epi8(mask, w[q] + p);
         for (int r = 0; r < MR; r++) {
-            __m512i av = _mm512_load_si512((const void *)(a + r * acts.ldq + p));
+            __m512i av = _mm512_loadu_si512((const void *)(a + r * acts.ldq + p));
             for (int q = 0; q < 4; q++) acc[r][q] = _mm512_dpbusd_epi32(acc[r][q], av, wv[q]);
         }
     }

@@ -56,7 +56,7 @@ void gpt2k_sum_partials(const float *partials, long count, long m, long n, const
 
 // MARK: int8 weights (per-output-row scale), activations quantized per row to u8
 
-/// Bytes of scratch (64-byte aligned) that the int8 activations of m rows of k need at `isa`.
+/// Bytes of scratch (at least 4-byte aligned; 64 is best) that the int8 activations of m rows of k need at `isa`.
 size_t gpt2k_int8_scratch_bytes(int isa, long m, long k);
 
 /// Quantizes each row of `a` asymmetrically to u8 codes: lo = min(0, min a), hi = max(0, max a),
@@ -74,7 +74,7 @@ void gpt2k_int8_linear(int isa, const void *scratch, long m, long k, const int8_
 
 // MARK: q4 weights (blocks of 32 along k, fp16 scales), activations quantized per block to s8
 
-/// Bytes of scratch (64-byte aligned) that the q4 activations of m rows of k (a multiple of 32) need.
+/// Bytes of scratch (at least 4-byte aligned; 64 is best) that the q4 activations of m rows of k (a multiple of 32) need.
 size_t gpt2k_q4_scratch_bytes(long m, long k);
 
 /// Quantizes each block of 32 activations symmetrically: scale = max|a| / 127,
