@@ -285,13 +285,18 @@ GPT2K_AVX2 static void int8_linear_avx2(gpt2k_int8_acts acts, long m, long k, co
 }
 #endif
 
-void gpt2k_int8_linear(int isa, const void *scratch, long m, long k, const int8_t *w, const float *w_scales,
-                       const float *bias, float *c, long ldc, long j0, long j1, int accumulate) {
+void gpt2k_int8_linear(int isa, const void *scratch, void *panel, long m, long k, const int8_t *w,
+                       const float *w_scales, const float *bias, float *c, long ldc, long j0, long j1, int accumulate) {
     if (m <= 0 || j1 <= j0) return;
     gpt2k_int8_acts acts = gpt2k_int8_layout(isa, (void *)scratch, m, k);
 #if GPT2K_X86
     switch (isa) {
-    case GPT2K_ISA_AVX512_VNNI: int8_linear_vnni(acts, m, k, w, w_scales, bias, c, ldc, j0, j1, accumulate); return;
+    case GPT2K_ISA_AVX512_VNNI:
+        if (panel && m >= GPT2K_INT8_GEMM_MIN_ROWS) {
+            gpt2k_int8_gemm_vnni(acts, m, k, w, w_scales, bias, c, ldc, j0, j1, accumulate, panel);
+            return;
+        }
+        int8_linear_vnni(acts, m, k, w, w_scales, bias, c, ldc, j0, j1, accumulate); return;
     case GPT2K_ISA_AVX512: int8_linear_avx512(acts, m, k, w, w_scales, bias, c, ldc, j0, j1, accumulate); return;
     case GPT2K_ISA_AVX2: int8_linear_avx2(acts, m, k, w, w_scales, bias, c, ldc, j0, j1, accumulate); return;
     default: break;

@@ -68,9 +68,20 @@ extension Kernels {
                 gpt2k_int8_quantize_activations(isa.code, a, lda, m, k, scratch.baseAddress)
                 let w = weight.data.assumingMemoryBound(to: Int8.self)
                 let scales = weight.scales!.assumingMemoryBound(to: Float.self)
-                split(n, piece: columnPiece(n: n, unit: 4, threads: threads), pool: pool) { j0, j1 in
-                    gpt2k_int8_linear(isa.code, scratch.baseAddress, m, k, w, scales, bias, c, ldc, j0, j1,
-                                      accumulate ? 1 : 0)
+                // Many rows (VNNI): each work item packs 32-column weight panels into its own
+                // panel buffer (32 k bytes) on its thread's stack.
+                let panelBytes = gpt2k_int8_panel_bytes(isa.code, m, k)
+                let unit = panelBytes > 0 ? 32 : 4
+                split(n, piece: columnPiece(n: n, unit: unit, threads: threads), pool: pool) { j0, j1 in
+                    if panelBytes == 0 {
+                        gpt2k_int8_linear(isa.code, scratch.baseAddress, nil, m, k, w, scales, bias, c, ldc, j0, j1,
+                                          accumulate ? 1 : 0)
+                        return
+                    }
+                    withUnsafeTemporaryAllocation(byteCount: panelBytes, alignment: 64) { panel in
+                        gpt2k_int8_linear(isa.code, scratch.baseAddress, panel.baseAddress, m, k, w, scales, bias, c,
+                                          ldc, j0, j1, accumulate ? 1 : 0)
+                    }
                 }
             }
         case .q4:

@@ -61,7 +61,7 @@ struct LinearTests {
     @Test(arguments: [64, 96, 800])
     func int8_bitIdentical_acrossLevelsPoolsAndRowCounts(k: Int) {
         var rng = SplitMix64(seed: UInt64(k))
-        let m = 17, n = 33
+        let m = 41, n = 70  // past the packed-panel threshold (32 rows), ragged panels and tiles
         let a = Self.activations(m: m, k: k, lda: k, rng: &rng)
         let weight = LinearCase(format: .int8, sourceLayout: .outputMajor).weight(rng.floats(k * n), k: k, n: n)
         let bias = rng.floats(n)
