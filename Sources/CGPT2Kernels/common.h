@@ -72,7 +72,9 @@ GPT2K_INLINE void gpt2k_emit(float value, const float *bias, float *c, long j, i
 // MARK: scratch layouts
 
 /// From this many activation rows the VNNI int8 path packs weight panels (int8_gemm.c).
+#ifndef GPT2K_INT8_GEMM_MIN_ROWS
 #define GPT2K_INT8_GEMM_MIN_ROWS 32
+#endif
 
 /// int8 activations: scales [m] floats, zeros [m] int32, codes [m][ldq] u8, and below VNNI
 /// (x86 only) codes - zero as int16 [m][ldq]; ldq = k rounded up to 64, padding zero.
