@@ -124,5 +124,8 @@ GPT2K_VNNI void gpt2k_int8_gemm_vnni(gpt2k_int8_acts acts, long m, long k, const
 }
 
 #else
-size_t gpt2k_int8_panel_bytes(int isa, long m, long k) { return 0; }
+size_t gpt2k_int8_panel_bytes(int isa, long m, long k) {
+    (void)isa, (void)m, (void)k;
+    return 0;
+}
 #endif

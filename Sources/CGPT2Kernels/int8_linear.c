@@ -287,6 +287,7 @@ GPT2K_AVX2 static void int8_linear_avx2(gpt2k_int8_acts acts, long m, long k, co
 
 void gpt2k_int8_linear(int isa, const void *scratch, void *panel, long m, long k, const int8_t *w,
                        const float *w_scales, const float *bias, float *c, long ldc, long j0, long j1, int accumulate) {
+    (void)panel;
     if (m <= 0 || j1 <= j0) return;
     gpt2k_int8_acts acts = gpt2k_int8_layout(isa, (void *)scratch, m, k);
 #if GPT2K_X86
