@@ -71,6 +71,11 @@ GPT2K_INLINE void gpt2k_emit(float value, const float *bias, float *c, long j, i
 
 // MARK: scratch layouts
 
+/// From this many activation rows the VNNI int8 path packs weight panels (int8_gemm.c).
+#ifndef GPT2K_INT8_GEMM_MIN_ROWS
+#define GPT2K_INT8_GEMM_MIN_ROWS 32
+#endif
+
 /// int8 activations: scales [m] floats, zeros [m] int32, codes [m][ldq] u8, and below VNNI
 /// (x86 only) codes - zero as int16 [m][ldq]; ldq = k rounded up to 64, padding zero.
 typedef struct {
@@ -104,5 +109,13 @@ GPT2K_INLINE long gpt2k_q4_position(long p) {
     long group = p / 128, block = (p / 32) % 4, t = p % 32;
     return group * 128 + (t & 1) * 64 + block * 16 + t / 2;
 }
+
+#if GPT2K_X86
+/// The packed-panel VNNI kernel for m >= GPT2K_INT8_GEMM_MIN_ROWS (int8_gemm.c); `panel` holds
+/// gpt2k_int8_panel_bytes, 64-byte aligned.
+GPT2K_VNNI void gpt2k_int8_gemm_vnni(gpt2k_int8_acts acts, long m, long k, const int8_t *w, const float *w_scales,
+                                     const float *bias, float *c, long ldc, long j0, long j1, int accumulate,
+                                     void *panel);
+#endif
 
 #endif

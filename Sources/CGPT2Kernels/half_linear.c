@@ -1,7 +1,7 @@
 // fp16 / bf16 weights times fp32 activations: each weight is widened to fp32 in registers and
 // multiplied with FMA; accumulation in fp32. Weight blocks are the outer loop (read from memory
 // once per call), blocks of up to 4 activation rows the inner one.
-#include "common.h"
+#include "half_common.h"
 
 // MARK: portable
 
@@ -34,16 +34,6 @@ static void half_input_major_portable(int bf16, const float *a, long lda, const 
     }
 }
 
-static void half_partial_rows_portable(int bf16, const float *a, long lda, const uint16_t *w, long m, long n,
-                                       long p0, long p1, float *partial) {
-    memset(partial, 0, sizeof(float) * (size_t)(m * n));
-    for (long p = p0; p < p1; p++)
-        for (long i = 0; i < m; i++) {
-            float x = a[i * lda + p];
-            for (long j = 0; j < n; j++) partial[i * n + j] += x * gpt2k_widen(w[p * n + j], bf16);
-        }
-}
-
 static void widen_portable(int bf16, const uint16_t *source, float *destination, long count) {
     for (long i = 0; i < count; i++) destination[i] = gpt2k_widen(source[i], bf16);
 }
@@ -51,17 +41,6 @@ static void widen_portable(int bf16, const uint16_t *source, float *destination,
 #if GPT2K_X86
 
 // MARK: AVX-512
-
-/// 16 weights (32 bytes, `mask` selects which are read; the rest are 0) widened to fp32.
-GPT2K_INLINE GPT2K_AVX512 __m512 half_load16_512(const int bf16, const uint16_t *p, __mmask16 mask) {
-    __m256i h = _mm256_maskz_loadu_epi16(mask, p);
-    if (bf16) return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
-    return _mm512_cvtph_ps(h);
-}
-
-GPT2K_INLINE GPT2K_AVX512 __mmask16 half_mask16(long remaining) {
-    return remaining >= 16 ? (__mmask16)0xFFFF : (remaining <= 0 ? 0 : (__mmask16)((1u << remaining) - 1));
-}
 
 /// Sums within 128-bit lanes: lane L of the result is [sum a, sum b, sum c, sum d] over lane L.
 GPT2K_INLINE GPT2K_AVX512 __m512 half_reduce4_512(__m512 a, __m512 b, __m512 c, __m512 d) {
@@ -202,39 +181,6 @@ GPT2K_AVX512 static void half_linear_512(int bf16, int output_major, const float
     }
 }
 
-/// Rows p0..p1-1 of [k, n] weights, each streamed whole, accumulated into MR partial rows in L1.
-GPT2K_INLINE GPT2K_AVX512 void half_partial_rows_tile_512(const int MR, const int bf16, const float *a, long lda,
-                                                          const uint16_t *w, long n, long p0, long p1, float *partial) {
-    memset(partial, 0, sizeof(float) * (size_t)(MR * n));
-    for (long p = p0; p < p1; p++) {
-        __m512 x[4];
-        for (int r = 0; r < MR; r++) x[r] = _mm512_set1_ps(a[r * lda + p]);
-        const uint16_t *row = w + p * n;
-        for (long j = 0; j < n; j += 16) {
-            __mmask16 mask = half_mask16(n - j);
-            __m512 wv = half_load16_512(bf16, row + j, mask);
-            for (int r = 0; r < MR; r++) {
-                float *target = partial + r * n + j;
-                _mm512_mask_storeu_ps(target, mask, _mm512_fmadd_ps(x[r], wv, _mm512_maskz_loadu_ps(mask, target)));
-            }
-        }
-    }
-}
-
-GPT2K_AVX512 static void half_partial_rows_512(int bf16, const float *a, long lda, const uint16_t *w, long m, long n,
-                                               long p0, long p1, float *partial) {
-    for (long i = 0; i < m; i += 4) {
-        int rows = m - i < 4 ? (int)(m - i) : 4;
-        const float *x = a + i * lda;
-        float *out = partial + i * n;
-#define HALF_PARTIAL_CASE(R) \
-        case R: if (bf16) half_partial_rows_tile_512(R, 1, x, lda, w, n, p0, p1, out); \
-                else half_partial_rows_tile_512(R, 0, x, lda, w, n, p0, p1, out); break;
-        switch (rows) { HALF_PARTIAL_CASE(1) HALF_PARTIAL_CASE(2) HALF_PARTIAL_CASE(3) default: HALF_PARTIAL_CASE(4) }
-#undef HALF_PARTIAL_CASE
-    }
-}
-
 GPT2K_AVX512 static void widen_512(int bf16, const uint16_t *source, float *destination, long count) {
     for (long i = 0; i < count; i += 16) {
         __mmask16 mask = half_mask16(count - i);
@@ -243,13 +189,6 @@ GPT2K_AVX512 static void widen_512(int bf16, const uint16_t *source, float *dest
 }
 
 // MARK: AVX2
-
-/// 8 weights (16 bytes) widened to fp32.
-GPT2K_INLINE GPT2K_AVX2 __m256 half_load8_256(const int bf16, const uint16_t *p) {
-    __m128i h = _mm_loadu_si128((const __m128i *)p);
-    if (bf16) return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
-    return _mm256_cvtph_ps(h);
-}
 
 GPT2K_INLINE GPT2K_AVX2 __m128 half_reduce4_256(__m256 a, __m256 b, __m256 c, __m256 d) {
     __m256 ab = _mm256_add_ps(_mm256_unpacklo_ps(a, b), _mm256_unpackhi_ps(a, b));
@@ -373,42 +312,6 @@ GPT2K_AVX2 static void half_linear_256(int bf16, int output_major, const float *
     }
 }
 
-GPT2K_INLINE GPT2K_AVX2 void half_partial_rows_tile_256(const int MR, const int bf16, const float *a, long lda,
-                                                        const uint16_t *w, long n, long p0, long p1, float *partial) {
-    memset(partial, 0, sizeof(float) * (size_t)(MR * n));
-    for (long p = p0; p < p1; p++) {
-        __m256 x[4];
-        for (int r = 0; r < MR; r++) x[r] = _mm256_set1_ps(a[r * lda + p]);
-        const uint16_t *row = w + p * n;
-        long j = 0;
-        for (; j + 8 <= n; j += 8) {
-            __m256 wv = half_load8_256(bf16, row + j);
-            for (int r = 0; r < MR; r++) {
-                float *target = partial + r * n + j;
-                _mm256_storeu_ps(target, _mm256_fmadd_ps(x[r], wv, _mm256_loadu_ps(target)));
-            }
-        }
-        for (; j < n; j++) {
-            float v = gpt2k_widen(row[j], bf16);
-            for (int r = 0; r < MR; r++) partial[r * n + j] += a[r * lda + p] * v;
-        }
-    }
-}
-
-GPT2K_AVX2 static void half_partial_rows_256(int bf16, const float *a, long lda, const uint16_t *w, long m, long n,
-                                             long p0, long p1, float *partial) {
-    for (long i = 0; i < m; i += 4) {
-        int rows = m - i < 4 ? (int)(m - i) : 4;
-        const float *x = a + i * lda;
-        float *out = partial + i * n;
-#define HALF_PARTIAL_CASE(R) \
-        case R: if (bf16) half_partial_rows_tile_256(R, 1, x, lda, w, n, p0, p1, out); \
-                else half_partial_rows_tile_256(R, 0, x, lda, w, n, p0, p1, out); break;
-        switch (rows) { HALF_PARTIAL_CASE(1) HALF_PARTIAL_CASE(2) HALF_PARTIAL_CASE(3) default: HALF_PARTIAL_CASE(4) }
-#undef HALF_PARTIAL_CASE
-    }
-}
-
 GPT2K_AVX2 static void widen_256(int bf16, const uint16_t *source, float *destination, long count) {
     long i = 0;
     for (; i + 8 <= count; i += 8) _mm256_storeu_ps(destination + i, half_load8_256(bf16, source + i));
@@ -419,6 +322,7 @@ GPT2K_AVX2 static void widen_256(int bf16, const uint16_t *source, float *destin
 void gpt2k_half_linear(int isa, int bf16, int output_major, const float *a, long lda, const uint16_t *w,
                        long m, long n, long k, const float *bias, float *c, long ldc, long j0, long j1,
                        int accumulate) {
+    (void)isa;
     if (m <= 0 || j1 <= j0) return;
 #if GPT2K_X86
     if (isa >= GPT2K_ISA_AVX512) {
@@ -435,6 +339,7 @@ void gpt2k_half_linear(int isa, int bf16, int output_major, const float *a, long
 }
 
 void gpt2k_widen_half(int isa, int bf16, const uint16_t *source, float *destination, long count) {
+    (void)isa;
 #if GPT2K_X86
     if (isa >= GPT2K_ISA_AVX512) { widen_512(bf16, source, destination, count); return; }
     if (isa == GPT2K_ISA_AVX2) { widen_256(bf16, source, destination, count); return; }
@@ -442,27 +347,3 @@ void gpt2k_widen_half(int isa, int bf16, const uint16_t *source, float *destinat
     widen_portable(bf16, source, destination, count);
 }
 
-void gpt2k_half_partial_rows(int isa, int bf16, const float *a, long lda, const uint16_t *w, long m, long n,
-                             long p0, long p1, float *partial) {
-    if (m <= 0 || n <= 0) return;
-#if GPT2K_X86
-    if (isa >= GPT2K_ISA_AVX512) { half_partial_rows_512(bf16, a, lda, w, m, n, p0, p1, partial); return; }
-    if (isa == GPT2K_ISA_AVX2) { half_partial_rows_256(bf16, a, lda, w, m, n, p0, p1, partial); return; }
-#endif
-    half_partial_rows_portable(bf16, a, lda, w, m, n, p0, p1, partial);
-}
-
-void gpt2k_sum_partials(const float *partials, long count, long m, long n, const float *bias, float *c, long ldc,
-                        int accumulate) {
-    for (long i = 0; i < m; i++)
-        for (long j0 = 0; j0 < n; j0 += 64) {
-            long width = n - j0 < 64 ? n - j0 : 64;
-            float sum[64];
-            memcpy(sum, partials + i * n + j0, sizeof(float) * (size_t)width);
-            for (long t = 1; t < count; t++) {
-                const float *part = partials + (t * m + i) * n + j0;
-                for (long j = 0; j < width; j++) sum[j] += part[j];
-            }
-            for (long j = 0; j < width; j++) gpt2k_emit(sum[j], bias, c + i * ldc, j0 + j, accumulate);
-        }
-}

@@ -90,7 +90,7 @@ GPT2K_INLINE GPT2K_VNNI __m512i int8_row_vnni(const uint8_t *a, long k, const in
         sum[q] = acc[q];
         for (long p = 0; p < k; p += 64) {
             __m512i wv = _mm512_maskz_loadu_epi8(int8_mask64(k - p), w[q] + p);
-            acc[q] = _mm512_dpbusd_epi32(acc[q], _mm512_load_si512((const void *)(a + p)), wv);
+            acc[q] = _mm512_dpbusd_epi32(acc[q], _mm512_loadu_si512((const void *)(a + p)), wv);
             sum[q] = _mm512_dpbusd_epi32(sum[q], ones, wv);
         }
     }
@@ -125,7 +125,7 @@ GPT2K_INLINE GPT2K_VNNI __m512i int8_tile_vnni(const int MR, gpt2k_int8_acts act
         __m512i wv[4];
         for (int q = 0; q < 4; q++) wv[q] = _mm512_maskz_loadu_epi8(mask, w[q] + p);
         for (int r = 0; r < MR; r++) {
-            __m512i av = _mm512_load_si512((const void *)(a + r * acts.ldq + p));
+            __m512i av = _mm512_loadu_si512((const void *)(a + r * acts.ldq + p));
             for (int q = 0; q < 4; q++) acc[r][q] = _mm512_dpbusd_epi32(acc[r][q], av, wv[q]);
         }
     }
@@ -285,13 +285,19 @@ GPT2K_AVX2 static void int8_linear_avx2(gpt2k_int8_acts acts, long m, long k, co
 }
 #endif
 
-void gpt2k_int8_linear(int isa, const void *scratch, long m, long k, const int8_t *w, const float *w_scales,
-                       const float *bias, float *c, long ldc, long j0, long j1, int accumulate) {
+void gpt2k_int8_linear(int isa, const void *scratch, void *panel, long m, long k, const int8_t *w,
+                       const float *w_scales, const float *bias, float *c, long ldc, long j0, long j1, int accumulate) {
+    (void)panel;
     if (m <= 0 || j1 <= j0) return;
     gpt2k_int8_acts acts = gpt2k_int8_layout(isa, (void *)scratch, m, k);
 #if GPT2K_X86
     switch (isa) {
-    case GPT2K_ISA_AVX512_VNNI: int8_linear_vnni(acts, m, k, w, w_scales, bias, c, ldc, j0, j1, accumulate); return;
+    case GPT2K_ISA_AVX512_VNNI:
+        if (panel && m >= GPT2K_INT8_GEMM_MIN_ROWS) {
+            gpt2k_int8_gemm_vnni(acts, m, k, w, w_scales, bias, c, ldc, j0, j1, accumulate, panel);
+            return;
+        }
+        int8_linear_vnni(acts, m, k, w, w_scales, bias, c, ldc, j0, j1, accumulate); return;
     case GPT2K_ISA_AVX512: int8_linear_avx512(acts, m, k, w, w_scales, bias, c, ldc, j0, j1, accumulate); return;
     case GPT2K_ISA_AVX2: int8_linear_avx2(acts, m, k, w, w_scales, bias, c, ldc, j0, j1, accumulate); return;
     default: break;

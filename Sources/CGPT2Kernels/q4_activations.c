@@ -55,6 +55,7 @@ GPT2K_AVX512 static void q4_quantize_avx512(const float *a, long lda, long m, lo
 #endif
 
 void gpt2k_q4_quantize_activations(int isa, const float *a, long lda, long m, long k, void *scratch) {
+    (void)isa;
 #if GPT2K_X86
     if (isa >= GPT2K_ISA_AVX512) { q4_quantize_avx512(a, lda, m, k, (int8_t *)scratch); return; }
     if (isa == GPT2K_ISA_AVX2) { q4_quantize_avx2(a, lda, m, k, (int8_t *)scratch); return; }

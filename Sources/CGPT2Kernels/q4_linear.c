@@ -205,6 +205,7 @@ GPT2K_AVX2 static void q4_linear_avx2(const int8_t *acts, long m, long k, const 
 
 void gpt2k_q4_linear(int isa, const void *scratch, long m, long k, const uint8_t *w, const uint16_t *w_scales,
                      const float *bias, float *c, long ldc, long j0, long j1, int accumulate) {
+    (void)isa;
     if (m <= 0 || j1 <= j0) return;
     const int8_t *acts = (const int8_t *)scratch;
 #if GPT2K_X86

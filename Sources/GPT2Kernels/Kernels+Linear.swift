@@ -15,6 +15,9 @@ extension Kernels {
     /// - q4: each block of 32 activations is quantized to s8 with scale `max|a| / 127`: the error
     ///   is at most `sum_blocks s_block / 2 · sum_(p in block) |w[p, j]|` plus fp32 rounding.
     /// A row of `a` with a non-finite value gives NaN outputs in that row for int8 and q4.
+    ///
+    /// The narrow formats run C kernels (`CGPT2Kernels`) at the best `LinearISA` this CPU has;
+    /// the weights are used in their stored layout, with no derived data to prepare at load.
     public static func linear(a: UnsafePointer<Float>, lda: Int, weight: WeightMatrix, bias: UnsafePointer<Float>?,
                               c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, accumulate: Bool = false,
                               pool: ThreadPool?) {
@@ -43,46 +46,82 @@ extension Kernels {
             }
             return
         }
-        let threads = pool?.threadCount ?? 1
         switch weight.format {
         case .f32:
             return
         case .f16, .bf16:
-            let w = weight.data.assumingMemoryBound(to: UInt16.self)
-            let bf16: Int32 = weight.format == .bf16 ? 1 : 0
-            let outputMajor: Int32 = weight.layout == .outputMajor ? 1 : 0
-            if weight.layout == .inputMajor && m <= halfRowSplitMaxRows {
-                halfRowSplit(a: a, lda: lda, w: w, bf16: bf16, bias: bias, c: c, ldc: ldc, m: m, n: n, k: k,
-                             accumulate: accumulate, pool: pool, isa: isa)
-                return
-            }
-            let unit = weight.layout == .outputMajor ? 4 : 64
-            split(n, piece: columnPiece(n: n, unit: unit, threads: threads), pool: pool) { j0, j1 in
-                gpt2k_half_linear(isa.code, bf16, outputMajor, a, lda, w, m, n, k, bias, c, ldc, j0, j1,
-                                  accumulate ? 1 : 0)
-            }
+            linearHalf(a: a, lda: lda, weight: weight, bias: bias, c: c, ldc: ldc, m: m, accumulate: accumulate,
+                       pool: pool, isa: isa)
         case .int8:
-            precondition(k <= 65_536, "int8 linear layers need k <= 65536 so the int32 sums cannot overflow (k = \(k)).")
-            let bytes = gpt2k_int8_scratch_bytes(isa.code, m, k)
-            withUnsafeTemporaryAllocation(byteCount: bytes, alignment: 64) { scratch in
-                gpt2k_int8_quantize_activations(isa.code, a, lda, m, k, scratch.baseAddress)
-                let w = weight.data.assumingMemoryBound(to: Int8.self)
-                let scales = weight.scales!.assumingMemoryBound(to: Float.self)
-                split(n, piece: columnPiece(n: n, unit: 4, threads: threads), pool: pool) { j0, j1 in
-                    gpt2k_int8_linear(isa.code, scratch.baseAddress, m, k, w, scales, bias, c, ldc, j0, j1,
+            linearInt8(a: a, lda: lda, weight: weight, bias: bias, c: c, ldc: ldc, m: m, accumulate: accumulate,
+                       pool: pool, isa: isa)
+        case .q4:
+            linearQ4(a: a, lda: lda, weight: weight, bias: bias, c: c, ldc: ldc, m: m, accumulate: accumulate,
+                     pool: pool, isa: isa)
+        }
+    }
+
+    // Scratch: the quantized activations (about m·k bytes) and the int8 weight panels (32·k bytes
+    // per work item) live in `withUnsafeTemporaryAllocation`, on the stack when the runtime deems
+    // it safe (decode needs ~4 KB), otherwise one malloc per call, which costs well under 1% of
+    // a call that large. Nothing is kept between calls, so the kernels stay reentrant and the API
+    // needs no workspace object.
+
+    static func linearHalf(a: UnsafePointer<Float>, lda: Int, weight: WeightMatrix, bias: UnsafePointer<Float>?,
+                           c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, accumulate: Bool, pool: ThreadPool?,
+                           isa: LinearISA) {
+        let k = weight.inputs, n = weight.outputs
+        let w = weight.data.assumingMemoryBound(to: UInt16.self)
+        let bf16: Int32 = weight.format == .bf16 ? 1 : 0
+        if weight.layout == .inputMajor && m <= halfRowSplitMaxRows {
+            halfRowSplit(a: a, lda: lda, w: w, bf16: bf16, bias: bias, c: c, ldc: ldc, m: m, n: n, k: k,
+                         accumulate: accumulate, pool: pool, isa: isa)
+            return
+        }
+        let outputMajor: Int32 = weight.layout == .outputMajor ? 1 : 0
+        let unit = weight.layout == .outputMajor ? 4 : 64
+        split(n, piece: columnPiece(n: n, unit: unit, threads: pool?.threadCount ?? 1), pool: pool) { j0, j1 in
+            gpt2k_half_linear(isa.code, bf16, outputMajor, a, lda, w, m, n, k, bias, c, ldc, j0, j1, accumulate ? 1 : 0)
+        }
+    }
+
+    static func linearInt8(a: UnsafePointer<Float>, lda: Int, weight: WeightMatrix, bias: UnsafePointer<Float>?,
+                           c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, accumulate: Bool, pool: ThreadPool?,
+                           isa: LinearISA) {
+        let k = weight.inputs, n = weight.outputs
+        precondition(k <= 65_536, "int8 linear layers need k <= 65536 so the int32 sums cannot overflow (k = \(k)).")
+        let w = weight.data.assumingMemoryBound(to: Int8.self)
+        let scales = weight.scales!.assumingMemoryBound(to: Float.self)
+        // From 32 rows (VNNI) each work item packs 32-column weight panels into its own buffer.
+        let panelBytes = gpt2k_int8_panel_bytes(isa.code, m, k)
+        let piece = columnPiece(n: n, unit: panelBytes > 0 ? 32 : 4, threads: pool?.threadCount ?? 1)
+        withUnsafeTemporaryAllocation(byteCount: gpt2k_int8_scratch_bytes(isa.code, m, k), alignment: 64) { scratch in
+            gpt2k_int8_quantize_activations(isa.code, a, lda, m, k, scratch.baseAddress)
+            split(n, piece: piece, pool: pool) { j0, j1 in
+                if panelBytes == 0 {
+                    gpt2k_int8_linear(isa.code, scratch.baseAddress, nil, m, k, w, scales, bias, c, ldc, j0, j1,
                                       accumulate ? 1 : 0)
+                    return
+                }
+                withUnsafeTemporaryAllocation(byteCount: panelBytes, alignment: 64) { panel in
+                    gpt2k_int8_linear(isa.code, scratch.baseAddress, panel.baseAddress, m, k, w, scales, bias, c, ldc,
+                                      j0, j1, accumulate ? 1 : 0)
                 }
             }
-        case .q4:
-            let bytes = gpt2k_q4_scratch_bytes(m, k)
-            withUnsafeTemporaryAllocation(byteCount: bytes, alignment: 64) { scratch in
-                gpt2k_q4_quantize_activations(isa.code, a, lda, m, k, scratch.baseAddress)
-                let w = weight.data.assumingMemoryBound(to: UInt8.self)
-                let scales = weight.scales!.assumingMemoryBound(to: UInt16.self)
-                split(n, piece: columnPiece(n: n, unit: 4, threads: threads), pool: pool) { j0, j1 in
-                    gpt2k_q4_linear(isa.code, scratch.baseAddress, m, k, w, scales, bias, c, ldc, j0, j1,
-                                    accumulate ? 1 : 0)
-                }
+        }
+    }
+
+    static func linearQ4(a: UnsafePointer<Float>, lda: Int, weight: WeightMatrix, bias: UnsafePointer<Float>?,
+                         c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, accumulate: Bool, pool: ThreadPool?,
+                         isa: LinearISA) {
+        let k = weight.inputs, n = weight.outputs
+        let w = weight.data.assumingMemoryBound(to: UInt8.self)
+        let scales = weight.scales!.assumingMemoryBound(to: UInt16.self)
+        let piece = columnPiece(n: n, unit: 4, threads: pool?.threadCount ?? 1)
+        withUnsafeTemporaryAllocation(byteCount: gpt2k_q4_scratch_bytes(m, k), alignment: 64) { scratch in
+            gpt2k_q4_quantize_activations(isa.code, a, lda, m, k, scratch.baseAddress)
+            split(n, piece: piece, pool: pool) { j0, j1 in
+                gpt2k_q4_linear(isa.code, scratch.baseAddress, m, k, w, scales, bias, c, ldc, j0, j1, accumulate ? 1 : 0)
             }
         }
     }

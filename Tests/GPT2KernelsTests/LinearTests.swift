@@ -8,6 +8,8 @@ struct LinearTests {
     static let rowCounts = [1, 2, 3, 5, 8, 17, 64]
     static let widths = [1, 7, 33, 100]
     static let depths = [32, 64, 96, 800]
+    /// A depth that is not a multiple of 4 (the int8 kernels' dword steps), for the formats that allow it.
+    static let oddDepth = 37
 
     /// m rows of `lda` floats in -1...1, with row 1 all zeros and one outlier (40) in row 2, so
     /// zero-scale rows and skewed rows are covered.
@@ -24,7 +26,7 @@ struct LinearTests {
     func linear_matchesNaive_everyLevelPoolAndFlag(testCase: LinearCase, m: Int) {
         let pools = testPools()
         for n in Self.widths {
-            for k in Self.depths {
+            for k in Self.depths + (testCase.format == .q4 ? [] : [Self.oddDepth]) {
                 var rng = SplitMix64(seed: UInt64(m * 1_000_003 + n * 1_009 + k))
                 let lda = k + 3, ldc = n + 2
                 let a = Self.activations(m: m, k: k, lda: lda, rng: &rng)
@@ -58,10 +60,10 @@ struct LinearTests {
 
     /// The int8 path sums integers exactly and finishes every output with the same fp32 steps,
     /// so its bits must not depend on the level, the pool, or which other rows share the call.
-    @Test(arguments: [64, 96, 800])
+    @Test(arguments: [37, 64, 96, 800])
     func int8_bitIdentical_acrossLevelsPoolsAndRowCounts(k: Int) {
         var rng = SplitMix64(seed: UInt64(k))
-        let m = 17, n = 33
+        let m = 41, n = 70  // past the packed-panel threshold (32 rows), ragged panels and tiles
         let a = Self.activations(m: m, k: k, lda: k, rng: &rng)
         let weight = LinearCase(format: .int8, sourceLayout: .outputMajor).weight(rng.floats(k * n), k: k, n: n)
         let bias = rng.floats(n)

@@ -56,7 +56,7 @@ void gpt2k_sum_partials(const float *partials, long count, long m, long n, const
 
 // MARK: int8 weights (per-output-row scale), activations quantized per row to u8
 
-/// Bytes of scratch (64-byte aligned) that the int8 activations of m rows of k need at `isa`.
+/// Bytes of scratch (at least 4-byte aligned; 64 is best) that the int8 activations of m rows of k need at `isa`.
 size_t gpt2k_int8_scratch_bytes(int isa, long m, long k);
 
 /// Quantizes each row of `a` asymmetrically to u8 codes: lo = min(0, min a), hi = max(0, max a),
@@ -66,15 +66,20 @@ size_t gpt2k_int8_scratch_bytes(int isa, long m, long k);
 /// written to `scratch`, is the same at every `isa`. k must be at most 65536.
 void gpt2k_int8_quantize_activations(int isa, const float *a, long lda, long m, long k, void *scratch);
 
+/// Bytes of per-call workspace (`panel` of gpt2k_int8_linear, 64-byte aligned) that m rows of k
+/// need at `isa`; 0 when that path packs nothing (then `panel` may be NULL). Concurrent calls
+/// need one panel each.
+size_t gpt2k_int8_panel_bytes(int isa, long m, long k);
+
 /// `c[i, j] (+)= scale_a[i] * scale_w[j] * sum_p (code[i, p] - zero[i]) * w[j, p] + bias[j]` for
 /// j in [j0, j1): the integer sum is exact and the float steps are the same at every `isa`, so
 /// the result does not depend on `isa`, m or the column split. `w`: int8 [n, k]; `w_scales`: n floats.
-void gpt2k_int8_linear(int isa, const void *scratch, long m, long k, const int8_t *w, const float *w_scales,
-                       const float *bias, float *c, long ldc, long j0, long j1, int accumulate);
+void gpt2k_int8_linear(int isa, const void *scratch, void *panel, long m, long k, const int8_t *w,
+                       const float *w_scales, const float *bias, float *c, long ldc, long j0, long j1, int accumulate);
 
 // MARK: q4 weights (blocks of 32 along k, fp16 scales), activations quantized per block to s8
 
-/// Bytes of scratch (64-byte aligned) that the q4 activations of m rows of k (a multiple of 32) need.
+/// Bytes of scratch (at least 4-byte aligned; 64 is best) that the q4 activations of m rows of k (a multiple of 32) need.
 size_t gpt2k_q4_scratch_bytes(long m, long k);
 
 /// Quantizes each block of 32 activations symmetrically: scale = max|a| / 127,
