@@ -18,7 +18,7 @@ let fastSettings: [SwiftSetting] = [.unsafeFlags(cpuFlags + ["-O"])]
 
 let package = Package(
     name: "gpt2",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "gpt2", targets: ["gpt2"]),
         .library(name: "GPT2Tokenizer", targets: ["GPT2Tokenizer"]),
