@@ -1,7 +1,10 @@
 // int8 weights [n, k] (one float scale per output row) times u8-quantized activations.
 // Every path computes the same exact integer sum_p (code - zero) * w for each output, then the
 // same fp32 steps: (float)sum * (scale_a * scale_w), + bias, + c. Blocks of 4 weight rows are
-// the outer loop (read from memory once) and blocks of up to 4 activation rows the inner one.
+// the outer loop (read from memory once) and blocks of up to 4 activation rows the inner one;
+// with VNNI, one row walks the weight rows in memory order and 32 or more rows take the packed
+// panels of int8_gemm.c. Bounds: |code - zero| <= 255 and |w| <= 128, so for k <= 65536 every
+// partial sum fits in int32 (and vpmaddwd's pair sums in its int32 lanes).
 #include "common.h"
 
 /// The shared fp32 epilogue for one output: `dot` is sum_p (code - zero) * w.
