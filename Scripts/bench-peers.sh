@@ -129,15 +129,16 @@ for engine in ort ct2 torch; do
     fi
 done
 
-# 4. Conversions, cached next to the model. A stamp names the model file (size, mtime) and the
-# converting scripts, so a new model or a changed recipe converts again.
-stamp_of() {
-    printf '%s %s %s\n' "$MODEL" "$(stat -c '%s %Y' "$MODEL/model.safetensors")" "$(cat "$@" | md5sum | cut -d' ' -f1)"
+# 4. Conversions, cached next to the model. A stamp names the model file (size, mtime), the
+# recipe and the converting files, so a new model or a changed recipe converts again.
+stamp_of() {  # RECIPE FILE...
+    local recipe="$1"; shift
+    printf '%s %s %s %s\n' "$MODEL" "$(stat -c '%s %Y' "$MODEL/model.safetensors")" "$recipe" "$(cat "$@" | md5sum | cut -d' ' -f1)"
 }
 fresh() { [ -f "$1/.peers-stamp" ] && [ "$(cat "$1/.peers-stamp")" = "$2" ]; }
 
 ONNX_FP32="$MODEL-onnx-fp32"; ONNX_INT8="$MODEL-onnx-int8"
-stamp="$(stamp_of "$PEERS/export_onnx.py" "$PEERS/requirements-ort.txt")"
+stamp="$(stamp_of export_onnx "$PEERS/export_onnx.py" "$PEERS/requirements-ort.txt")"
 if wants ort && { ! fresh "$ONNX_FP32" "$stamp" || ! fresh "$ONNX_INT8" "$stamp"; }; then
     rm -rf "$ONNX_FP32" "$ONNX_INT8"
     step export-onnx "$ROOT/.venv-peers-ort/bin/python" "$PEERS/export_onnx.py" --model "$MODEL" \
@@ -146,10 +147,11 @@ if wants ort && { ! fresh "$ONNX_FP32" "$stamp" || ! fresh "$ONNX_INT8" "$stamp"
     echo "$stamp" >"$ONNX_INT8/.peers-stamp"
 fi
 
-stamp="$(stamp_of "$PEERS/requirements-ct2.txt" "$0")"
 for precision in fp32 int8; do
     wants ct2 || break
     out="$MODEL-ct2-$precision"
+    quantization=$([ "$precision" = fp32 ] && echo float32 || echo int8)
+    stamp="$(stamp_of "ct2-transformers-converter --quantization $quantization" "$PEERS/requirements-ct2.txt")"
     fresh "$out" "$stamp" && continue
     # The converter reads the tokenizer for the vocabulary: use the model's files, or GPT-2's
     # own from the tokenizer target's resources (same vocabulary) when the model has none.
@@ -163,7 +165,6 @@ for precision in fp32 int8; do
         cp "$ROOT/Sources/GPT2Tokenizer/Resources/encoder.json" "$staging/vocab.json"
         cp "$ROOT/Sources/GPT2Tokenizer/Resources/vocab.bpe" "$staging/merges.txt"
     fi
-    quantization=$([ "$precision" = fp32 ] && echo float32 || echo int8)
     step "convert-ct2-$precision" "$ROOT/.venv-peers-ct2/bin/ct2-transformers-converter" --model "$staging" \
         --output_dir "$out" --quantization "$quantization" --force
     echo "$stamp" >"$out/.peers-stamp"
@@ -176,9 +177,9 @@ if ! wants gpt2; then
     :
 elif "$GPT2" --help 2>/dev/null | grep -qE '^[[:space:]]+quantize([[:space:]]|$)'; then
     HAS_QUANTIZE=1
-    stamp="$(stamp_of "$GPT2")"
     for variant in f16 int8 q4; do
         out="$MODEL-gpt2-$variant"
+        stamp="$(stamp_of "gpt2 quantize --to $variant" "$GPT2")"
         fresh "$out" "$stamp" && continue
         rm -rf "$out"
         step "quantize-$variant" "$GPT2" quantize --model "$MODEL" --to "$variant" --out "$out" || { rm -rf "$out"; continue; }
