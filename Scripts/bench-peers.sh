@@ -69,15 +69,29 @@ trap 'rm -rf "$WORK"' EXIT
 RESULTS="$WORK/results"
 mkdir -p "$RESULTS"
 
+CLOCK_TICKS=$(getconf CLK_TCK)
+busy_seconds() {   # CPU seconds all processes have used since boot
+    awk -v hz="$CLOCK_TICKS" '/^cpu /{printf "%.2f", ($2 + $3 + $4 + $7 + $8 + $9) / hz; exit}' /proc/stat
+}
+children_seconds() {   # CPU seconds of this shell's finished children, from `times >"$WORK/times"`
+    awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] } printf "%.2f", s }' "$WORK/times"
+}
 log() { printf '[bench-peers %4ss] %s\n' "$(( $(date +%s) - START_ALL ))" "$*" >&2; }
 # Runs a command under the step timeout with its output in $WORK/NAME.log; on failure shows
 # the log's tail and returns the status.
 step() {
     local name="$1"; shift
-    local start status=0
+    local start status=0 busy0 mine0 wall0
     start=$(date +%s)
+    times >"$WORK/times"   # here, not in $(...): a subshell would count its own children
+    busy0=$(busy_seconds); mine0=$(children_seconds); wall0=$(date +%s.%N)
     timeout --kill-after=30 "$STEP_TIMEOUT" "$@" >"$WORK/$name.log" 2>&1 || status=$?
-    echo "$name $(cut -d' ' -f1 /proc/loadavg)" >>"$WORK/loads.txt"
+    # Cores that other processes kept busy meanwhile: all CPU time less this step's own.
+    times >"$WORK/times"
+    awk -v n="$name" -v load="$(cut -d' ' -f1 /proc/loadavg)" -v b0="$busy0" -v b1="$(busy_seconds)" \
+        -v m0="$mine0" -v m1="$(children_seconds)" -v w0="$wall0" -v w1="$(date +%s.%N)" \
+        'BEGIN { others = (b1 - b0 - (m1 - m0)) / (w1 - w0); printf "%s %s %.2f\n", n, load, (others < 0 ? 0 : others) }' \
+        >>"$WORK/loads.txt"
     if [ "$status" = 0 ]; then
         log "$name: $(( $(date +%s) - start )) s"
     else
@@ -270,9 +284,12 @@ meta = {
     "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     "cpu": cpu, "cores": os.cpu_count(), "threads": int(threads), "command": command, "model": model,
     "load_before": load_before, "load_after": " ".join(open("/proc/loadavg").read().split()[:3]),
-    "load_at_end_of": {name: float(load) for name, load in
+    "load_at_end_of": {name: float(load) for name, load, _ in
                        (line.split() for line in open(os.path.join(os.path.dirname(path), "loads.txt")))
                        if name.startswith("bench-")},
+    "other_cores_during": {name: float(others) for name, _, others in
+                           (line.split() for line in open(os.path.join(os.path.dirname(path), "loads.txt")))
+                           if name.startswith("bench-")},
     "batch": 8, "prompt_tokens": 128, "gen_tokens": 64, "versions": versions,
 }
 json.dump(meta, open(path, "w"), indent=2)
