@@ -69,15 +69,29 @@ trap 'rm -rf "$WORK"' EXIT
 RESULTS="$WORK/results"
 mkdir -p "$RESULTS"
 
+CLOCK_TICKS=$(getconf CLK_TCK)
+busy_seconds() {   # CPU seconds all processes have used since boot
+    awk -v hz="$CLOCK_TICKS" '/^cpu /{printf "%.2f", ($2 + $3 + $4 + $7 + $8 + $9) / hz; exit}' /proc/stat
+}
+children_seconds() {   # CPU seconds of this shell's finished children, from `times >"$WORK/times"`
+    awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] } printf "%.2f", s }' "$WORK/times"
+}
 log() { printf '[bench-peers %4ss] %s\n' "$(( $(date +%s) - START_ALL ))" "$*" >&2; }
 # Runs a command under the step timeout with its output in $WORK/NAME.log; on failure shows
 # the log's tail and returns the status.
 step() {
     local name="$1"; shift
-    local start status=0
+    local start status=0 busy0 mine0 wall0
     start=$(date +%s)
+    times >"$WORK/times"   # here, not in $(...): a subshell would count its own children
+    busy0=$(busy_seconds); mine0=$(children_seconds); wall0=$(date +%s.%N)
     timeout --kill-after=30 "$STEP_TIMEOUT" "$@" >"$WORK/$name.log" 2>&1 || status=$?
-    echo "$name $(cut -d' ' -f1 /proc/loadavg)" >>"$WORK/loads.txt"
+    # Cores that other processes kept busy meanwhile: all CPU time less this step's own.
+    times >"$WORK/times"
+    awk -v n="$name" -v load="$(cut -d' ' -f1 /proc/loadavg)" -v b0="$busy0" -v b1="$(busy_seconds)" \
+        -v m0="$mine0" -v m1="$(children_seconds)" -v w0="$wall0" -v w1="$(date +%s.%N)" \
+        'BEGIN { others = (b1 - b0 - (m1 - m0)) / (w1 - w0); printf "%s %s %.2f\n", n, load, (others < 0 ? 0 : others) }' \
+        >>"$WORK/loads.txt"
     if [ "$status" = 0 ]; then
         log "$name: $(( $(date +%s) - start )) s"
     else
@@ -129,15 +143,16 @@ for engine in ort ct2 torch; do
     fi
 done
 
-# 4. Conversions, cached next to the model. A stamp names the model file (size, mtime) and the
-# converting scripts, so a new model or a changed recipe converts again.
-stamp_of() {
-    printf '%s %s %s\n' "$MODEL" "$(stat -c '%s %Y' "$MODEL/model.safetensors")" "$(cat "$@" | md5sum | cut -d' ' -f1)"
+# 4. Conversions, cached next to the model. A stamp names the model file (size, mtime), the
+# recipe and the converting files, so a new model or a changed recipe converts again.
+stamp_of() {  # RECIPE FILE...
+    local recipe="$1"; shift
+    printf '%s %s %s %s\n' "$MODEL" "$(stat -c '%s %Y' "$MODEL/model.safetensors")" "$recipe" "$(cat "$@" | md5sum | cut -d' ' -f1)"
 }
 fresh() { [ -f "$1/.peers-stamp" ] && [ "$(cat "$1/.peers-stamp")" = "$2" ]; }
 
 ONNX_FP32="$MODEL-onnx-fp32"; ONNX_INT8="$MODEL-onnx-int8"
-stamp="$(stamp_of "$PEERS/export_onnx.py" "$PEERS/requirements-ort.txt")"
+stamp="$(stamp_of export_onnx "$PEERS/export_onnx.py" "$PEERS/requirements-ort.txt")"
 if wants ort && { ! fresh "$ONNX_FP32" "$stamp" || ! fresh "$ONNX_INT8" "$stamp"; }; then
     rm -rf "$ONNX_FP32" "$ONNX_INT8"
     step export-onnx "$ROOT/.venv-peers-ort/bin/python" "$PEERS/export_onnx.py" --model "$MODEL" \
@@ -146,10 +161,11 @@ if wants ort && { ! fresh "$ONNX_FP32" "$stamp" || ! fresh "$ONNX_INT8" "$stamp"
     echo "$stamp" >"$ONNX_INT8/.peers-stamp"
 fi
 
-stamp="$(stamp_of "$PEERS/requirements-ct2.txt" "$0")"
 for precision in fp32 int8; do
     wants ct2 || break
     out="$MODEL-ct2-$precision"
+    quantization=$([ "$precision" = fp32 ] && echo float32 || echo int8)
+    stamp="$(stamp_of "ct2-transformers-converter --quantization $quantization" "$PEERS/requirements-ct2.txt")"
     fresh "$out" "$stamp" && continue
     # The converter reads the tokenizer for the vocabulary: use the model's files, or GPT-2's
     # own from the tokenizer target's resources (same vocabulary) when the model has none.
@@ -163,7 +179,6 @@ for precision in fp32 int8; do
         cp "$ROOT/Sources/GPT2Tokenizer/Resources/encoder.json" "$staging/vocab.json"
         cp "$ROOT/Sources/GPT2Tokenizer/Resources/vocab.bpe" "$staging/merges.txt"
     fi
-    quantization=$([ "$precision" = fp32 ] && echo float32 || echo int8)
     step "convert-ct2-$precision" "$ROOT/.venv-peers-ct2/bin/ct2-transformers-converter" --model "$staging" \
         --output_dir "$out" --quantization "$quantization" --force
     echo "$stamp" >"$out/.peers-stamp"
@@ -176,9 +191,9 @@ if ! wants gpt2; then
     :
 elif "$GPT2" --help 2>/dev/null | grep -qE '^[[:space:]]+quantize([[:space:]]|$)'; then
     HAS_QUANTIZE=1
-    stamp="$(stamp_of "$GPT2")"
     for variant in f16 int8 q4; do
         out="$MODEL-gpt2-$variant"
+        stamp="$(stamp_of "gpt2 quantize --to $variant" "$GPT2")"
         fresh "$out" "$stamp" && continue
         rm -rf "$out"
         step "quantize-$variant" "$GPT2" quantize --model "$MODEL" --to "$variant" --out "$out" || { rm -rf "$out"; continue; }
@@ -269,9 +284,12 @@ meta = {
     "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     "cpu": cpu, "cores": os.cpu_count(), "threads": int(threads), "command": command, "model": model,
     "load_before": load_before, "load_after": " ".join(open("/proc/loadavg").read().split()[:3]),
-    "load_at_end_of": {name: float(load) for name, load in
+    "load_at_end_of": {name: float(load) for name, load, _ in
                        (line.split() for line in open(os.path.join(os.path.dirname(path), "loads.txt")))
                        if name.startswith("bench-")},
+    "other_cores_during": {name: float(others) for name, _, others in
+                           (line.split() for line in open(os.path.join(os.path.dirname(path), "loads.txt")))
+                           if name.startswith("bench-")},
     "batch": 8, "prompt_tokens": 128, "gen_tokens": 64, "versions": versions,
 }
 json.dump(meta, open(path, "w"), indent=2)

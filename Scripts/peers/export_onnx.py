@@ -3,11 +3,12 @@
     python export_onnx.py --model DIR --fp32 OUT_FP32 --int8 OUT_INT8 [--opset 18]
 
 1. The model is loaded with transformers and its lm_head is untied from the token embedding
-   (a copy of wte, config.tie_word_embeddings = false), then saved to a staging folder. Tied,
-   the export's lm_head reads the embedding through a Transpose (or a shared initializer) that
-   `quantize_dynamic` leaves in fp32: 38.6M of the 124M weights, so int8 then decodes no
-   faster than fp32. Untied, lm_head is a plain MatMul with a constant weight, which is
-   quantized like every other MatMul.
+   (a copy of wte, config.tie_word_embeddings = false), then saved to a staging folder. Shared
+   with the embedding, lm_head's weight can reach the MatMul through a Transpose of the
+   Gather's initializer (optimum deduplicates tied weights when accelerate is installed), which
+   `quantize_dynamic` leaves in fp32: 38.6M of the 124M weights, so int8 then decodes no faster
+   than fp32. Untied, lm_head is a plain MatMul with a constant weight, which is quantized like
+   every other MatMul whatever the exporter's post-processing does.
 2. optimum's exporter (optimum-onnx, `main_export`, task text-generation-with-past, opset 18
    unless told) writes model.onnx: inputs input_ids, attention_mask, position_ids and
    past_key_values.{i}.key/value; outputs logits and present.{i}.key/value. A past of length 0

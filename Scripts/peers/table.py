@@ -114,14 +114,16 @@ def main() -> None:
         f"- model: {meta['model']}; prompt {meta.get('prompt_tokens', 128)} tokens; decode {meta.get('gen_tokens', 64)} "
         f"greedy steps after a 16-token prompt; {batch} streams decoded together; median of 3",
     ]
-    loads = meta.get("load_at_end_of", {})
-    if loads:
-        lines.append("- 1-minute load average at the end of each measurement (the measurement itself adds about "
-                     f"{meta['threads']}): " + ", ".join(f"{name.removeprefix('bench-')} {load:.1f}" for name, load in loads.items()))
-        busiest = max(loads.values())
-        if busiest > meta["threads"] + 1:
-            lines.append(f"- **warning: other work was running (load up to {busiest:.1f} on {meta.get('cores', '?')} cores); "
-                         "these figures understate every engine, unevenly. Run again on a quiet machine.**")
+    others = meta.get("other_cores_during", {})
+    if others:
+        lines.append("- CPU taken by other work during each measurement, in cores (all CPU time, steal included, "
+                     "less the measurement's own, over its wall time): " +
+                     ", ".join(f"{name.removeprefix('bench-')} {value:.2f}" for name, value in others.items()))
+        busiest = max(others.values())
+        if busiest > 0.25:
+            lines.append(f"- **warning: other work took up to {busiest:.2f} of the {meta.get('cores', '?')} cores "
+                         "during a measurement; engines that spin-wait (OpenMP, ONNX Runtime's pool) lose far more than "
+                         "that share. Run again on a quiet machine before drawing conclusions.**")
     if read_gb_s:
         lines.append(f"- read bandwidth (gpt2 bench, {meta['threads']} threads): {read_gb_s:.1f} GB/s; "
                      f"decode bound = bandwidth / weight bytes of the row's precision")
