@@ -137,7 +137,8 @@ GPT2K_INLINE GPT2K_AVX512 void half_axpy_tile_512(const int MR, const int bf16, 
     for (int r = 0; r < 4; r++)
         for (int q = 0; q < 4; q++) acc[r][q] = _mm512_setzero_ps();
     __mmask16 masks[4];
-    for (int q = 0; q < 4; q++) masks[q] = half_mask16(width - 16 * q);
+    // A full tile gets constant masks, so its loads compile to plain ones.
+    for (int q = 0; q < 4; q++) masks[q] = width == 64 ? (__mmask16)0xFFFF : half_mask16(width - 16 * q);
     for (long p = 0; p < k; p++) {
         const uint16_t *row = w + p * n;
         __m512 wv[4];
@@ -169,12 +170,13 @@ GPT2K_INLINE GPT2K_AVX512 void half_input_major_512(const int bf16, const float 
             int rows = m - i < 4 ? (int)(m - i) : 4;
             const float *x = a + i * lda;
             float *target = c + i * ldc + j;
-            switch (rows) {
-            case 1: half_axpy_tile_512(1, bf16, x, lda, w + j, n, k, width, b, target, ldc, accumulate); break;
-            case 2: half_axpy_tile_512(2, bf16, x, lda, w + j, n, k, width, b, target, ldc, accumulate); break;
-            case 3: half_axpy_tile_512(3, bf16, x, lda, w + j, n, k, width, b, target, ldc, accumulate); break;
-            default: half_axpy_tile_512(4, bf16, x, lda, w + j, n, k, width, b, target, ldc, accumulate); break;
-            }
+#define HALF_AXPY_CASE(R)                                                                                          \
+            case R:                                                                                                \
+                if (width == 64) half_axpy_tile_512(R, bf16, x, lda, w + j, n, k, 64, b, target, ldc, accumulate); \
+                else half_axpy_tile_512(R, bf16, x, lda, w + j, n, k, width, b, target, ldc, accumulate);         \
+                break;
+            switch (rows) { HALF_AXPY_CASE(1) HALF_AXPY_CASE(2) HALF_AXPY_CASE(3) default: HALF_AXPY_CASE(4) }
+#undef HALF_AXPY_CASE
         }
     }
 }
