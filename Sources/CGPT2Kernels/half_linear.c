@@ -58,6 +58,17 @@ GPT2K_INLINE GPT2K_AVX512 __m512 half_combine4_512(__m512 g0, __m512 g1, __m512 
     return _mm512_add_ps(_mm512_shuffle_f32x4(s01, s23, 0x88), _mm512_shuffle_f32x4(s01, s23, 0xDD));
 }
 
+/// One 16-wide step of a dot tile; a constant all-ones `mask` compiles to plain loads.
+GPT2K_INLINE GPT2K_AVX512 void half_dot_step_512(const int MR, const int bf16, __m512 acc[4][4], const float *a, long lda,
+                                                 const uint16_t *const w[4], long p, __mmask16 mask) {
+    __m512 wv[4];
+    for (int q = 0; q < 4; q++) wv[q] = half_load16_512(bf16, w[q] + p, mask);
+    for (int r = 0; r < MR; r++) {
+        __m512 x = _mm512_maskz_loadu_ps(mask, a + r * lda + p);
+        for (int q = 0; q < 4; q++) acc[r][q] = _mm512_fmadd_ps(x, wv[q], acc[r][q]);
+    }
+}
+
 /// [n, k] weights: rows i..i+MR-1 of a against weight rows w[0..3]; row r's four dot products
 /// land in lanes 4r..4r+3 of the result.
 GPT2K_INLINE GPT2K_AVX512 __m512 half_dot_tile_512(const int MR, const int bf16, const float *a, long lda, long k,
@@ -67,20 +78,19 @@ GPT2K_INLINE GPT2K_AVX512 __m512 half_dot_tile_512(const int MR, const int bf16,
         for (int q = 0; q < 4; q++) acc[r][q] = _mm512_setzero_ps();
     if (MR == 1) {
         // Row-sequential: one long ascending stream for the prefetchers (see int8_linear.c).
-        for (int q = 0; q < 4; q++)
-            for (long p = 0; p < k; p += 16) {
+        for (int q = 0; q < 4; q++) {
+            long p = 0;
+            for (; p + 16 <= k; p += 16)
+                acc[0][q] = _mm512_fmadd_ps(_mm512_loadu_ps(a + p), half_load16_512(bf16, w[q] + p, 0xFFFF), acc[0][q]);
+            if (p < k) {
                 __mmask16 mask = half_mask16(k - p);
                 acc[0][q] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, a + p), half_load16_512(bf16, w[q] + p, mask), acc[0][q]);
             }
-    } else
-    for (long p = 0; p < k; p += 16) {
-        __mmask16 mask = half_mask16(k - p);
-        __m512 wv[4];
-        for (int q = 0; q < 4; q++) wv[q] = half_load16_512(bf16, w[q] + p, mask);
-        for (int r = 0; r < MR; r++) {
-            __m512 x = _mm512_maskz_loadu_ps(mask, a + r * lda + p);
-            for (int q = 0; q < 4; q++) acc[r][q] = _mm512_fmadd_ps(x, wv[q], acc[r][q]);
         }
+    } else {
+        long p = 0;
+        for (; p + 16 <= k; p += 16) half_dot_step_512(MR, bf16, acc, a, lda, w, p, 0xFFFF);
+        if (p < k) half_dot_step_512(MR, bf16, acc, a, lda, w, p, half_mask16(k - p));
     }
     __m512 g[4];
     for (int r = 0; r < 4; r++) g[r] = half_reduce4_512(acc[r][0], acc[r][1], acc[r][2], acc[r][3]);
@@ -127,7 +137,8 @@ GPT2K_INLINE GPT2K_AVX512 void half_axpy_tile_512(const int MR, const int bf16, 
     for (int r = 0; r < 4; r++)
         for (int q = 0; q < 4; q++) acc[r][q] = _mm512_setzero_ps();
     __mmask16 masks[4];
-    for (int q = 0; q < 4; q++) masks[q] = half_mask16(width - 16 * q);
+    // A full tile gets constant masks, so its loads compile to plain ones.
+    for (int q = 0; q < 4; q++) masks[q] = width == 64 ? (__mmask16)0xFFFF : half_mask16(width - 16 * q);
     for (long p = 0; p < k; p++) {
         const uint16_t *row = w + p * n;
         __m512 wv[4];
@@ -159,12 +170,13 @@ GPT2K_INLINE GPT2K_AVX512 void half_input_major_512(const int bf16, const float 
             int rows = m - i < 4 ? (int)(m - i) : 4;
             const float *x = a + i * lda;
             float *target = c + i * ldc + j;
-            switch (rows) {
-            case 1: half_axpy_tile_512(1, bf16, x, lda, w + j, n, k, width, b, target, ldc, accumulate); break;
-            case 2: half_axpy_tile_512(2, bf16, x, lda, w + j, n, k, width, b, target, ldc, accumulate); break;
-            case 3: half_axpy_tile_512(3, bf16, x, lda, w + j, n, k, width, b, target, ldc, accumulate); break;
-            default: half_axpy_tile_512(4, bf16, x, lda, w + j, n, k, width, b, target, ldc, accumulate); break;
-            }
+#define HALF_AXPY_CASE(R)                                                                                          \
+            case R:                                                                                                \
+                if (width == 64) half_axpy_tile_512(R, bf16, x, lda, w + j, n, k, 64, b, target, ldc, accumulate); \
+                else half_axpy_tile_512(R, bf16, x, lda, w + j, n, k, width, b, target, ldc, accumulate);         \
+                break;
+            switch (rows) { HALF_AXPY_CASE(1) HALF_AXPY_CASE(2) HALF_AXPY_CASE(3) default: HALF_AXPY_CASE(4) }
+#undef HALF_AXPY_CASE
         }
     }
 }

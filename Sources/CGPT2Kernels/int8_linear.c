@@ -91,7 +91,13 @@ GPT2K_INLINE GPT2K_VNNI __m512i int8_row_vnni(const uint8_t *a, long k, const in
     for (int q = 0; q < 4; q++) {
         acc[q] = _mm512_setzero_si512();
         sum[q] = acc[q];
-        for (long p = 0; p < k; p += 64) {
+        long p = 0;
+        for (; p + 64 <= k; p += 64) {
+            __m512i wv = _mm512_loadu_si512((const void *)(w[q] + p));
+            acc[q] = _mm512_dpbusd_epi32(acc[q], _mm512_loadu_si512((const void *)(a + p)), wv);
+            sum[q] = _mm512_dpbusd_epi32(sum[q], ones, wv);
+        }
+        if (p < k) {
             __m512i wv = _mm512_maskz_loadu_epi8(int8_mask64(k - p), w[q] + p);
             acc[q] = _mm512_dpbusd_epi32(acc[q], _mm512_loadu_si512((const void *)(a + p)), wv);
             sum[q] = _mm512_dpbusd_epi32(sum[q], ones, wv);
@@ -109,12 +115,25 @@ GPT2K_INLINE GPT2K_VNNI __m128i int8_rowsums_vnni(long k, const int8_t *const w[
     __m512i sum[4];
     for (int q = 0; q < 4; q++) {
         sum[q] = _mm512_setzero_si512();
-        for (long p = 0; p < k; p += 64)
-            sum[q] = _mm512_dpbusd_epi32(sum[q], ones, _mm512_maskz_loadu_epi8(int8_mask64(k - p), w[q] + p));
+        long p = 0;
+        for (; p + 64 <= k; p += 64) sum[q] = _mm512_dpbusd_epi32(sum[q], ones, _mm512_loadu_si512((const void *)(w[q] + p)));
+        if (p < k) sum[q] = _mm512_dpbusd_epi32(sum[q], ones, _mm512_maskz_loadu_epi8(int8_mask64(k - p), w[q] + p));
     }
     __m512i g = int8_reduce4_512(sum[0], sum[1], sum[2], sum[3]);
     __m256i h = _mm256_add_epi32(_mm512_castsi512_si256(g), _mm512_extracti64x4_epi64(g, 1));
     return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+}
+
+/// One 64-wide step of a tile (`mask` selects the valid bytes; a constant all-ones mask
+/// compiles to plain loads: masks computed at run time in every step cost half the speed).
+GPT2K_INLINE GPT2K_VNNI void int8_step_vnni(const int MR, __m512i acc[4][4], const uint8_t *a, long ldq,
+                                            const int8_t *const w[4], long p, __mmask64 mask) {
+    __m512i wv[4];
+    for (int q = 0; q < 4; q++) wv[q] = _mm512_maskz_loadu_epi8(mask, w[q] + p);
+    for (int r = 0; r < MR; r++) {
+        __m512i av = _mm512_loadu_si512((const void *)(a + r * ldq + p));
+        for (int q = 0; q < 4; q++) acc[r][q] = _mm512_dpbusd_epi32(acc[r][q], av, wv[q]);
+    }
 }
 
 /// Rows i..i+MR-1 (MR >= 2) of the activations against weight rows w[0..3] already in cache.
@@ -123,15 +142,9 @@ GPT2K_INLINE GPT2K_VNNI __m512i int8_tile_vnni(const int MR, gpt2k_int8_acts act
     for (int r = 0; r < 4; r++)
         for (int q = 0; q < 4; q++) acc[r][q] = _mm512_setzero_si512();
     const uint8_t *a = acts.codes + i * acts.ldq;
-    for (long p = 0; p < k; p += 64) {
-        __mmask64 mask = int8_mask64(k - p);
-        __m512i wv[4];
-        for (int q = 0; q < 4; q++) wv[q] = _mm512_maskz_loadu_epi8(mask, w[q] + p);
-        for (int r = 0; r < MR; r++) {
-            __m512i av = _mm512_loadu_si512((const void *)(a + r * acts.ldq + p));
-            for (int q = 0; q < 4; q++) acc[r][q] = _mm512_dpbusd_epi32(acc[r][q], av, wv[q]);
-        }
-    }
+    long p = 0;
+    for (; p + 64 <= k; p += 64) int8_step_vnni(MR, acc, a, acts.ldq, w, p, ~(__mmask64)0);
+    if (p < k) int8_step_vnni(MR, acc, a, acts.ldq, w, p, int8_mask64(k - p));
     return int8_finish_512(acc);
 }
 
@@ -166,6 +179,17 @@ GPT2K_VNNI static void int8_linear_vnni(gpt2k_int8_acts acts, long m, long k, co
     }
 }
 
+/// One 32-wide step of the vpmaddwd tile (see int8_step_vnni for the mask).
+GPT2K_INLINE GPT2K_AVX512 void int8_step_avx512(const int MR, __m512i acc[4][4], const int16_t *a, long ldq,
+                                                const int8_t *const w[4], long p, __mmask32 mask) {
+    __m512i wv[4];
+    for (int q = 0; q < 4; q++) wv[q] = _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(mask, w[q] + p));
+    for (int r = 0; r < MR; r++) {
+        __m512i av = _mm512_loadu_si512((const void *)(a + r * ldq + p));
+        for (int q = 0; q < 4; q++) acc[r][q] = _mm512_add_epi32(acc[r][q], _mm512_madd_epi16(av, wv[q]));
+    }
+}
+
 /// Without VNNI: int16 (code - zero) times sign-extended weights (vpmaddwd), 32 per step, so
 /// no row sums are needed. MR == 1 walks the weight rows one after another (see above); larger
 /// tiles prefetch the block `ahead` bytes on.
@@ -175,26 +199,27 @@ GPT2K_INLINE GPT2K_AVX512 __m512i int8_tile_avx512(const int MR, gpt2k_int8_acts
     for (int r = 0; r < 4; r++)
         for (int q = 0; q < 4; q++) acc[r][q] = _mm512_setzero_si512();
     const int16_t *a = acts.wide + i * acts.ldq;
+    long tail = k % 32, body = k - tail;
+    __mmask32 tailMask = (((__mmask32)1 << tail) - 1);
     if (MR == 1) {
-        for (int q = 0; q < 4; q++)
-            for (long p = 0; p < k; p += 32) {
-                __mmask32 mask = k - p >= 32 ? ~(__mmask32)0 : (((__mmask32)1 << (k - p)) - 1);
-                __m512i wv = _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(mask, w[q] + p));
+        for (int q = 0; q < 4; q++) {
+            for (long p = 0; p < body; p += 32) {
+                __m512i wv = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(w[q] + p)));
                 acc[0][q] = _mm512_add_epi32(acc[0][q], _mm512_madd_epi16(_mm512_loadu_si512((const void *)(a + p)), wv));
             }
+            if (tail) {
+                __m512i wv = _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(tailMask, w[q] + body));
+                acc[0][q] = _mm512_add_epi32(acc[0][q], _mm512_madd_epi16(_mm512_loadu_si512((const void *)(a + body)), wv));
+            }
+        }
         return int8_finish_512(acc);
     }
-    for (long p = 0; p < k; p += 32) {
-        __mmask32 mask = k - p >= 32 ? ~(__mmask32)0 : (((__mmask32)1 << (k - p)) - 1);
-        __m512i wv[4];
+    for (long p = 0; p < body; p += 32) {
         if ((p & 63) == 0)
             for (int q = 0; q < 4; q++) _mm_prefetch((const char *)(w[q] + p + ahead), _MM_HINT_T0);
-        for (int q = 0; q < 4; q++) wv[q] = _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(mask, w[q] + p));
-        for (int r = 0; r < MR; r++) {
-            __m512i av = _mm512_loadu_si512((const void *)(a + r * acts.ldq + p));
-            for (int q = 0; q < 4; q++) acc[r][q] = _mm512_add_epi32(acc[r][q], _mm512_madd_epi16(av, wv[q]));
-        }
+        int8_step_avx512(MR, acc, a, acts.ldq, w, p, ~(__mmask32)0);
     }
+    if (tail) int8_step_avx512(MR, acc, a, acts.ldq, w, body, tailMask);
     return int8_finish_512(acc);
 }
 

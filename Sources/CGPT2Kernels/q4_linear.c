@@ -57,67 +57,70 @@ GPT2K_INLINE GPT2K_VNNI __m512i q4_group_dot_vnni(__m512i comp, __m512i lo, __m5
     return _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(comp, lo, even), hi, odd);
 }
 
+/// One group (4 blocks) of weight rows w[0..3] against rows 0..MR-1 of `acts` (stride `stride`),
+/// accumulated into acc; `dataMask` / `scaleMask` select the blocks present (constant all-ones
+/// masks compile to plain loads, which matters: masks computed at run time in every step cost
+/// about a third of the speed). MR == 1 takes one weight row `q` only (row-sequential order).
+#define Q4_GROUP_512(ATTR, NAME, GROUP_DOT)                                                                        \
+    GPT2K_INLINE ATTR void NAME(const int MR, __m512 acc[4][4], const int8_t *acts, long stride, long kpad,        \
+                                const uint8_t *const w[4], const uint16_t *const s[4], int first, int last,        \
+                                long g, __mmask64 dataMask, __mmask8 scaleMask) {                                  \
+        const __m512i low = _mm512_set1_epi8(0x0F);                                                                \
+        const __m512i spread = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);                 \
+        __m512i lo[4], hi[4];                                                                                      \
+        __m512 ws[4];                                                                                              \
+        for (int q = first; q < last; q++) {                                                                       \
+            __m512i raw = _mm512_maskz_loadu_epi8(dataMask, w[q] + 64 * g);                                        \
+            lo[q] = _mm512_and_si512(raw, low);                                                                    \
+            hi[q] = _mm512_and_si512(_mm512_srli_epi16(raw, 4), low);                                              \
+            __m128 four = _mm_cvtph_ps(_mm_maskz_loadu_epi16(scaleMask, s[q] + 4 * g));                            \
+            ws[q] = _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(four));                                   \
+        }                                                                                                          \
+        for (int r = 0; r < MR; r++) {                                                                             \
+            const int8_t *row = acts + r * stride;                                                                 \
+            __m512i even = _mm512_loadu_si512((const void *)(row + 128 * g));                                      \
+            __m512i odd = _mm512_loadu_si512((const void *)(row + 128 * g + 64));                                  \
+            __m512 as = _mm512_loadu_ps((const float *)(row + kpad + 128 * g));                                    \
+            __m512i comp = _mm512_loadu_si512((const void *)(row + kpad + 128 * g + 64));                          \
+            for (int q = first; q < last; q++) {                                                                   \
+                __m512 dot = _mm512_cvtepi32_ps(GROUP_DOT(comp, lo[q], hi[q], even, odd));                         \
+                acc[r][q] = _mm512_fmadd_ps(_mm512_mul_ps(dot, as), ws[q], acc[r][q]);                             \
+            }                                                                                                      \
+        }                                                                                                          \
+    }
+
+Q4_GROUP_512(GPT2K_VNNI, q4_group_vnni, q4_group_dot_vnni)
+Q4_GROUP_512(GPT2K_AVX512, q4_group_avx512, q4_group_dot_avx512)
+
 /// Rows i..i+MR-1 (MR <= 2) of the activations against weight rows w[0..3]; row r's four sums
-/// land in lanes 4r..4r+3.
-#define Q4_TILE_512(NAME, ATTR, GROUP_DOT)                                                                         \
+/// land in lanes 4r..4r+3. One row walks each weight row to its end in turn (row-sequential:
+/// one long ascending stream for the prefetchers, see int8_linear.c).
+#define Q4_TILE_512(NAME, ATTR, GROUP)                                                                             \
     GPT2K_INLINE ATTR __m512 NAME(const int MR, const int8_t *acts, long stride, long k,                          \
                                   const uint8_t *const w[4], const uint16_t *const s[4]) {                        \
-        long blocks = k / 32, groups = (blocks + 3) / 4, kpad = gpt2k_round_up(k, 128);                            \
+        long blocks = k / 32, full = blocks / 4, kpad = gpt2k_round_up(k, 128);                                    \
+        long rest = blocks - 4 * full;                                                                             \
+        __mmask64 restData = (((__mmask64)1 << (16 * rest)) - 1);                                                  \
+        __mmask8 restScales = (__mmask8)((1u << rest) - 1);                                                        \
         __m512 acc[4][4];                                                                                          \
         for (int r = 0; r < 4; r++)                                                                                \
             for (int q = 0; q < 4; q++) acc[r][q] = _mm512_setzero_ps();                                           \
-        const __m512i low = _mm512_set1_epi8(0x0F);                                                                \
-        const __m512i spread = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);                 \
         if (MR == 1) {                                                                                             \
-            /* Row-sequential: one long ascending stream for the prefetchers (see int8_linear.c). */               \
-            for (int q = 0; q < 4; q++)                                                                            \
-                for (long g = 0; g < groups; g++) {                                                                \
-                    long present = blocks - 4 * g < 4 ? blocks - 4 * g : 4;                                        \
-                    __mmask64 dataMask = present == 4 ? ~(__mmask64)0 : (((__mmask64)1 << (16 * present)) - 1);    \
-                    __m512i raw = _mm512_maskz_loadu_epi8(dataMask, w[q] + 64 * g);                                \
-                    __m128 four = _mm_cvtph_ps(_mm_maskz_loadu_epi16((__mmask8)((1u << present) - 1), s[q] + 4 * g)); \
-                    __m512 ws = _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(four));                       \
-                    __m512i even = _mm512_loadu_si512((const void *)(acts + 128 * g));                             \
-                    __m512i odd = _mm512_loadu_si512((const void *)(acts + 128 * g + 64));                         \
-                    __m512 as = _mm512_loadu_ps((const float *)(acts + kpad + 128 * g));                           \
-                    __m512i comp = _mm512_loadu_si512((const void *)(acts + kpad + 128 * g + 64));                 \
-                    __m512i lo = _mm512_and_si512(raw, low), hi = _mm512_and_si512(_mm512_srli_epi16(raw, 4), low); \
-                    __m512 dot = _mm512_cvtepi32_ps(GROUP_DOT(comp, lo, hi, even, odd));                           \
-                    acc[0][q] = _mm512_fmadd_ps(_mm512_mul_ps(dot, as), ws, acc[0][q]);                            \
-                }                                                                                                  \
-        } else                                                                                                     \
-        for (long g = 0; g < groups; g++) {                                                                        \
-            long present = blocks - 4 * g < 4 ? blocks - 4 * g : 4;                                                \
-            __mmask64 dataMask = present == 4 ? ~(__mmask64)0 : (((__mmask64)1 << (16 * present)) - 1);            \
-            __mmask8 scaleMask = (__mmask8)((1u << present) - 1);                                                  \
-            __m512i lo[4], hi[4];                                                                                  \
-            __m512 ws[4];                                                                                          \
             for (int q = 0; q < 4; q++) {                                                                          \
-                __m512i raw = _mm512_maskz_loadu_epi8(dataMask, w[q] + 64 * g);                                    \
-                lo[q] = _mm512_and_si512(raw, low);                                                                \
-                hi[q] = _mm512_and_si512(_mm512_srli_epi16(raw, 4), low);                                          \
-                __m128 four = _mm_cvtph_ps(_mm_maskz_loadu_epi16(scaleMask, s[q] + 4 * g));                        \
-                ws[q] = _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(four));                               \
+                for (long g = 0; g < full; g++) GROUP(1, acc, acts, stride, kpad, w, s, q, q + 1, g, ~(__mmask64)0, 0x0F); \
+                if (rest) GROUP(1, acc, acts, stride, kpad, w, s, q, q + 1, full, restData, restScales);          \
             }                                                                                                      \
-            for (int r = 0; r < MR; r++) {                                                                         \
-                const int8_t *row = acts + r * stride;                                                             \
-                __m512i even = _mm512_loadu_si512((const void *)(row + 128 * g));                                  \
-                __m512i odd = _mm512_loadu_si512((const void *)(row + 128 * g + 64));                              \
-                __m512 as = _mm512_loadu_ps((const float *)(row + kpad + 128 * g));                                \
-                __m512i comp = _mm512_loadu_si512((const void *)(row + kpad + 128 * g + 64));                      \
-                for (int q = 0; q < 4; q++) {                                                                      \
-                    __m512 dot = _mm512_cvtepi32_ps(GROUP_DOT(comp, lo[q], hi[q], even, odd));                     \
-                    acc[r][q] = _mm512_fmadd_ps(_mm512_mul_ps(dot, as), ws[q], acc[r][q]);                         \
-                }                                                                                                  \
-            }                                                                                                      \
+        } else {                                                                                                   \
+            for (long g = 0; g < full; g++) GROUP(MR, acc, acts, stride, kpad, w, s, 0, 4, g, ~(__mmask64)0, 0x0F); \
+            if (rest) GROUP(MR, acc, acts, stride, kpad, w, s, 0, 4, full, restData, restScales);                 \
         }                                                                                                          \
         __m512 g4[4];                                                                                              \
         for (int r = 0; r < 4; r++) g4[r] = q4_reduce4_512(acc[r][0], acc[r][1], acc[r][2], acc[r][3]);           \
         return q4_combine4_512(g4[0], g4[1], g4[2], g4[3]);                                                        \
     }
 
-Q4_TILE_512(q4_tile_vnni, GPT2K_VNNI, q4_group_dot_vnni)
-Q4_TILE_512(q4_tile_avx512, GPT2K_AVX512, q4_group_dot_avx512)
+Q4_TILE_512(q4_tile_vnni, GPT2K_VNNI, q4_group_vnni)
+Q4_TILE_512(q4_tile_avx512, GPT2K_AVX512, q4_group_avx512)
 
 #define Q4_DRIVER_512(NAME, ATTR, TILE)                                                                            \
     ATTR static void NAME(const int8_t *acts, long m, long k, const uint8_t *w, const uint16_t *w_scales,         \

@@ -18,9 +18,19 @@
 public enum Quantizer {
     /// `source` (either layout, any format) as a new matrix in `format` that owns its memory.
     public static func quantize(_ source: WeightMatrix, to format: WeightMatrix.Format) -> WeightMatrix {
+        quantize(source, to: format, layout: format == .int8 || format == .q4 ? .outputMajor : source.layout)
+    }
+
+    /// `quantize` into a chosen layout (int8 and q4 only exist output-major). For one
+    /// activation row, f16 / bf16 weights stream about 40% faster output-major ([n, k], each
+    /// output a dot product along a contiguous row) than in Hugging Face's [k, n] Conv1D layout,
+    /// so a model that decodes from fp16 may transpose its Conv1D weights once at load.
+    public static func quantize(_ source: WeightMatrix, to format: WeightMatrix.Format,
+                                layout: WeightMatrix.Layout) -> WeightMatrix {
+        precondition(layout == .outputMajor || (format != .int8 && format != .q4), "\(format) weights are stored output-major.")
         switch format {
         case .f32, .f16, .bf16:
-            return narrow(source, to: format)
+            return layout == source.layout ? narrow(source, to: format) : transpose(source, to: format)
         case .int8, .q4:
             precondition(format != .q4 || source.inputs % WeightMatrix.q4BlockSize == 0,
                          "q4 needs the input width (k = \(source.inputs)) to be a multiple of \(WeightMatrix.q4BlockSize).")
@@ -50,6 +60,39 @@ public enum Quantizer {
         }
         return WeightMatrix(format: format, layout: source.layout, inputs: source.inputs, outputs: source.outputs,
                             data: UnsafeRawPointer(buffer.data), owner: buffer)
+    }
+
+    /// `source` in the other layout, in `format` (f32, f16 or bf16).
+    static func transpose(_ source: WeightMatrix, to format: WeightMatrix.Format) -> WeightMatrix {
+        let k = source.inputs, n = source.outputs
+        let elementBytes = format == .f32 ? 4 : 2
+        let buffer = WeightBuffer(dataBytes: k * n * elementBytes, scalesBytes: 0)
+        let layout: WeightMatrix.Layout = source.layout == .inputMajor ? .outputMajor : .inputMajor
+        // Storage rows of the result: n rows of k (output-major) or k rows of n (input-major).
+        let (rows, width) = layout == .outputMajor ? (n, k) : (k, n)
+        let tile = UnsafeMutablePointer<Float>.allocate(capacity: max(1, rowTile * width))
+        defer { tile.deallocate() }
+        var first = 0
+        while first < rows {
+            let count = min(rowTile, rows - first)
+            if layout == .outputMajor {
+                gatherOutputRows(source, from: first, count: count, into: tile)
+            } else {
+                // Rows first..<first+count of [k, n] are columns of the output-major source.
+                for j in 0..<n {
+                    for r in 0..<count { tile[r * n + j] = NaiveKernels.weightValue(source, input: first + r, output: j) }
+                }
+            }
+            let target = buffer.data + first * width * elementBytes
+            switch format {
+            case .f32: target.copyMemory(from: tile, byteCount: count * width * 4)
+            case .f16: Kernels.convertF32toF16(tile, to: target, count: count * width)
+            default: Kernels.convertF32toBF16(tile, to: target, count: count * width)
+            }
+            first += count
+        }
+        return WeightMatrix(format: format, layout: layout, inputs: k, outputs: n, data: UnsafeRawPointer(buffer.data),
+                            owner: buffer)
     }
 
     // MARK: int8 / q4

@@ -131,7 +131,9 @@ struct LinearBenchmarkTests {
     @Test
     func gpt2Decode() {
         let filter = ProcessInfo.processInfo.environment["GPT2_LINEAR_BENCH_FORMATS"].map { $0.split(separator: ",").map(String.init) }
-        for format in [WeightMatrix.Format.f32, .f16, .int8, .q4] where filter?.contains(format.rawValue) ?? true {
+        // f16 twice: blocks in the Conv1D layout [k, n] as loaded, and transposed to [n, k].
+        let variants: [(WeightMatrix.Format, WeightMatrix.Layout?)] = [(.f32, nil), (.f16, nil), (.f16, .outputMajor), (.int8, nil), (.q4, nil)]
+        for (format, blockLayout) in variants where filter?.contains(format.rawValue) ?? true {
             var rng = SplitMix64(seed: 1)
             var layers: [WeightMatrix] = [], keep: [[Float]] = []
             for _ in 0..<12 {
@@ -139,10 +141,12 @@ struct LinearBenchmarkTests {
                     let source = rng.floats(k * n).map { $0 * 0.05 }
                     keep.append(source)
                     layers.append(source.withUnsafeBufferPointer {
-                        Quantizer.quantize(WeightMatrix(f32: $0.baseAddress!, layout: layout, inputs: k, outputs: n, owner: nil), to: format)
+                        let w = WeightMatrix(f32: $0.baseAddress!, layout: layout, inputs: k, outputs: n, owner: nil)
+                        return blockLayout.map { Quantizer.quantize(w, to: format, layout: $0) } ?? Quantizer.quantize(w, to: format)
                     })
                 }
             }
+            let name = format.rawValue + (blockLayout == .outputMajor ? "[n,k]" : "")
             let headSource = rng.floats(768 * 50257).map { $0 * 0.05 }
             let head = headSource.withUnsafeBufferPointer {
                 Quantizer.quantize(WeightMatrix(f32: $0.baseAddress!, layout: .outputMajor, inputs: 768, outputs: 50257, owner: nil), to: format)
@@ -164,8 +168,8 @@ struct LinearBenchmarkTests {
                                            m: rows, pool: pool)
                         }
                     } }
-                    print(String(format: "GPT-2 124M linears %-5@ m=%-3d threads=%d: %7.1f tok/s  (%.1f GB/s of %.0f MB weights)",
-                                 format.rawValue as NSString, m, threads, Double(m) / time, Double(bytes) / time / 1e9, Double(bytes) / 1e6))
+                    print(String(format: "GPT-2 124M linears %-10@ m=%-3d threads=%d: %7.1f tok/s  (%.1f GB/s of %.0f MB weights)",
+                                 name as NSString, m, threads, Double(m) / time, Double(bytes) / time / 1e9, Double(bytes) / 1e6))
                 }
             }
         }

@@ -135,4 +135,25 @@ struct QuantizerTests {
         let back = Quantizer.quantize(q, to: .f32)
         #expect((0..<(k * n)).allSatisfy { back.data.load(fromByteOffset: 4 * $0, as: Float.self) == NaiveKernels.weightValue(q, input: layout == .inputMajor ? $0 / n : $0 % k, output: layout == .inputMajor ? $0 % n : $0 / k) })
     }
+
+    /// A chosen layout holds the same values, transposed, for every float format.
+    @Test(arguments: [WeightMatrix.Format.f32, .f16, .bf16], [WeightMatrix.Layout.inputMajor, .outputMajor])
+    func quantize_intoOtherLayout_keepsEveryValue(format: WeightMatrix.Format, layout: WeightMatrix.Layout) {
+        let k = 70, n = 33
+        var rng = SplitMix64(seed: 11)
+        let w = rng.floats(k * n)
+        let other: WeightMatrix.Layout = layout == .inputMajor ? .outputMajor : .inputMajor
+        let same = Self.matrix(w, layout: layout, k: k, n: n, to: format)
+        let moved = w.withUnsafeBufferPointer {
+            Quantizer.quantize(WeightMatrix(f32: $0.baseAddress!, layout: layout, inputs: k, outputs: n, owner: nil), to: format, layout: other)
+        }
+        #expect(moved.layout == other && moved.format == format)
+        var mismatches = 0
+        for p in 0..<k {
+            for j in 0..<n where NaiveKernels.weightValue(moved, input: p, output: j) != NaiveKernels.weightValue(same, input: p, output: j) {
+                mismatches += 1
+            }
+        }
+        #expect(mismatches == 0)
+    }
 }
