@@ -33,6 +33,19 @@ extension Kernels {
         precondition(isa.isSupported, "Kernels.linear was asked for \(isa), which this CPU does not support.")
         let k = weight.inputs, n = weight.outputs
         if m <= 0 || n <= 0 { return }
+        if weight.format == .f32 && weight.layout == .inputPanels {
+            precondition(lda >= k && ldc >= n, "Kernels.linear: a row stride is smaller than its row (lda \(lda), k \(k), ldc \(ldc), n \(n)).")
+            if k <= 0 {
+                for i in 0..<m {
+                    for j in 0..<n { c[i * ldc + j] = (accumulate ? c[i * ldc + j] : 0) + (bias?[j] ?? 0) }
+                }
+                return
+            }
+            PanelGEMM.run(MatmulOperands(a: a, lda: lda, b: weight.data.assumingMemoryBound(to: Float.self), ldb: 16,
+                                         bias: bias, c: c, ldc: ldc, m: m, n: n, k: k, accumulate: accumulate),
+                          pool: pool, isa: isa)
+            return
+        }
         if weight.format == .f32 {
             let transposed = weight.layout == .outputMajor
             matmul(a: a, lda: lda, b: weight.data.assumingMemoryBound(to: Float.self),
@@ -191,7 +204,12 @@ extension NaiveKernels {
 
     /// W[input, output] widened to fp32.
     public static func weightValue(_ w: WeightMatrix, input p: Int, output j: Int) -> Float {
-        let index = w.layout == .inputMajor ? p * w.outputs + j : j * w.inputs + p
+        let index: Int
+        switch w.layout {
+        case .inputMajor: index = p * w.outputs + j
+        case .outputMajor: index = j * w.inputs + p
+        case .inputPanels: index = ((j / WeightMatrix.panelWidth) * w.inputs + p) * WeightMatrix.panelWidth + j % WeightMatrix.panelWidth
+        }
         switch w.format {
         case .f32:
             return w.data.load(fromByteOffset: index * 4, as: Float.self)

@@ -16,9 +16,11 @@
 /// an already quantized matrix is allowed but adds its error again. Non-finite source weights
 /// cannot be quantized to int8 or q4 (a precondition failure naming the row).
 public enum Quantizer {
-    /// `source` (either layout, any format) as a new matrix in `format` that owns its memory.
+    /// `source` (any layout, any format) as a new matrix in `format` that owns its memory.
     public static func quantize(_ source: WeightMatrix, to format: WeightMatrix.Format) -> WeightMatrix {
-        quantize(source, to: format, layout: format == .int8 || format == .q4 ? .outputMajor : source.layout)
+        let layout: WeightMatrix.Layout = format == .int8 || format == .q4 ? .outputMajor
+            : source.layout == .inputPanels ? .inputMajor : source.layout
+        return quantize(source, to: format, layout: layout)
     }
 
     /// `quantize` into a chosen layout (int8 and q4 only exist output-major). For one
@@ -28,6 +30,12 @@ public enum Quantizer {
     public static func quantize(_ source: WeightMatrix, to format: WeightMatrix.Format,
                                 layout: WeightMatrix.Layout) -> WeightMatrix {
         precondition(layout == .outputMajor || (format != .int8 && format != .q4), "\(format) weights are stored output-major.")
+        if layout == .inputPanels {
+            precondition(format == .f32, "Only f32 weights are kept in the inputPanels layout.")
+            let f32 = quantize(source, to: .f32, layout: .inputMajor)
+            return f32.packedIntoPanels()
+        }
+        let source = source.inFileLayout()
         switch format {
         case .f32, .f16, .bf16:
             return layout == source.layout ? narrow(source, to: format) : transpose(source, to: format)

@@ -63,9 +63,35 @@ extension GPT2Weights {
         let shape = layout == .inputMajor ? [k, n] : [n, k]
         let (file, info) = try checkpoint.require(name, shape: shape, dtypes: [.f32, .f16, .bf16])
         let format: WeightMatrix.Format = info.dtype == .f32 ? .f32 : info.dtype == .f16 ? .f16 : .bf16
+        if format == .f32 && layout == .inputMajor && n % WeightMatrix.panelWidth == 0 && k > 0 {
+            return panels(checkpoint, file, info, inputs: k, outputs: n)
+        }
         let data = aligned(file, info, alignment: info.dtype.byteSize)
         return WeightMatrix(format: format, layout: layout, inputs: k, outputs: n,
                             data: data.pointer, owner: Retained([checkpoint, data.owner]))
+    }
+
+    /// An fp32 Conv1D weight in the kernels' `inputPanels` layout: repacked in place in the
+    /// checkpoint's memory (the file itself is untouched), so the model holds one copy of its
+    /// weights; a copy only when the tensor is misaligned or its memory cannot be written.
+    private static func panels(_ checkpoint: CheckpointDirectory, _ file: SafetensorsFile, _ info: TensorInfo,
+                               inputs k: Int, outputs n: Int) -> WeightMatrix {
+        if file.isNaturallyAligned(info.name) == true {
+            let packed = file.rewriteOnce(info.name, change: "inputPanels") { bytes in
+                let matrix = bytes.bindMemory(to: Float.self)
+                let original = UnsafeMutableBufferPointer<Float>.allocate(capacity: matrix.count)
+                defer { original.deallocate() }
+                _ = original.initialize(from: matrix)
+                Kernels.packPanels(original.baseAddress!, k: k, n: n, into: matrix.baseAddress!)
+            }
+            if packed {
+                return WeightMatrix(format: .f32, layout: .inputPanels, inputs: k, outputs: n,
+                                    data: file.data(of: info.name)!, owner: checkpoint)
+            }
+        }
+        let data = aligned(file, info, alignment: 4)
+        return WeightMatrix(format: .f32, layout: .inputMajor, inputs: k, outputs: n,
+                            data: data.pointer, owner: data.owner).packedIntoPanels()
     }
 
     /// The tensor's bytes in place, or an aligned copy when the file leaves them misaligned.

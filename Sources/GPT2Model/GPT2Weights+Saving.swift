@@ -29,6 +29,7 @@ extension GPT2Weights {
     }
 
     private static func add(_ w: WeightMatrix, named name: String, to writer: inout SafetensorsWriter) {
+        let w = w.inFileLayout()
         let data = UnsafeRawBufferPointer(start: w.data, count: w.dataByteCount)
         let scales = UnsafeRawBufferPointer(start: w.scales, count: w.scalesByteCount)
         let (k, n) = (w.inputs, w.outputs)

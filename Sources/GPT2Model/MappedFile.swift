@@ -118,6 +118,23 @@ public final class MappedFile: @unchecked Sendable {
         #endif
     }
 
+    /// Runs `body` with write access to bytes `range` of this object's memory, and makes them
+    /// read-only again afterwards. Writes stay in this process (the copy is anonymous memory,
+    /// the map is private): the file on disk never changes. Returns nil, without calling
+    /// `body`, when the pages cannot be made writable.
+    public func withWritableBytes<R>(_ range: Range<Int>, _ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R? {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "MappedFile.withWritableBytes: \(range) is outside the file's \(count) bytes")
+        if range.isEmpty { return try body(UnsafeMutableRawBufferPointer(start: nil, count: 0)) }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = Int(bitPattern: base) + range.lowerBound
+        let first = start / page * page
+        let end = (Int(bitPattern: base) + range.upperBound + page - 1) / page * page
+        let pages = UnsafeMutableRawPointer(bitPattern: first)!
+        guard mprotect(pages, end - first, PROT_READ | PROT_WRITE) == 0 else { return nil }
+        defer { _ = mprotect(pages, end - first, PROT_READ) }
+        return try body(UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(bitPattern: start), count: range.count))
+    }
+
     /// The whole file. The base address is page-aligned.
     public var bytes: UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: base, count: count)

@@ -27,6 +27,9 @@ public final class SafetensorsFile: @unchecked Sendable {
     public let dataSectionOffset: Int
 
     private let map: MappedFile
+    /// Tensors whose bytes `rewriteOnce` changed, with the name of the change.
+    private var rewritten: [String: String] = [:]
+    private let rewriteLock = NSLock()
 
     /// Memory-maps `url` and validates its header and layout.
     ///
@@ -61,6 +64,22 @@ public final class SafetensorsFile: @unchecked Sendable {
     public func bytes(of name: String) -> UnsafeRawBufferPointer? {
         guard let info = tensors[name] else { return nil }
         return UnsafeRawBufferPointer(rebasing: map.bytes[(dataSectionOffset + info.byteOffset)...].prefix(info.byteCount))
+    }
+
+    /// Changes tensor `name`'s bytes in this process's memory (never in the file) by `body`,
+    /// once per tensor: later calls with the same `change` return true without calling `body`,
+    /// so two loads of one checkpoint object see the same bytes. Afterwards `data(of:)` and
+    /// `bytes(of:)` give the changed bytes. Returns false, changing nothing, when the tensor is
+    /// absent, was changed by another `change`, or its pages cannot be made writable.
+    public func rewriteOnce(_ name: String, change: String, _ body: (UnsafeMutableRawBufferPointer) -> Void) -> Bool {
+        guard let info = tensors[name] else { return false }
+        rewriteLock.lock()
+        defer { rewriteLock.unlock() }
+        if let done = rewritten[name] { return done == change }
+        let start = dataSectionOffset + info.byteOffset
+        guard map.withWritableBytes(start..<(start + info.byteCount), body) != nil else { return false }
+        rewritten[name] = change
+        return true
     }
 
     /// Whether tensor `name`'s data address is a multiple of its element size (nil when absent).

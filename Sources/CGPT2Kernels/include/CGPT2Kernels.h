@@ -17,6 +17,10 @@
 extern "C" {
 #endif
 
+/// Asks the CPU to start loading the cache line at `p` into all cache levels; no effect on
+/// results, never faults. Inlined into Swift callers (static inline in this header).
+static inline void gpt2k_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
+
 /// Instruction-set levels of the kernels, ascending; each includes the ones below it.
 enum {
     /// Plain C, any CPU.
@@ -31,6 +35,15 @@ enum {
 
 /// The best level this CPU and operating system support (cpuid and xgetbv on x86-64).
 int gpt2k_detect_isa(void);
+
+// MARK: fp32 weights in 16-column panels
+
+/// `c[i, j] (+)= sum_p a[i, p] * W[p, j] + bias[j]` for rows i < m and the columns of panels
+/// [p0, p1), where `w` holds W [k, n] as panels of 16 columns (`[n / 16][k][16]`, GPT2Kernels'
+/// `inputPanels`). `bias` may be NULL. Returns 1 when it ran (AVX-512 levels), 0 when this
+/// `isa` has no C kernel for it and the caller must use its own.
+int gpt2k_f32_panels(int isa, const float *a, long lda, const float *w, long m, long k, const float *bias, float *c,
+                     long ldc, long p0, long p1, int accumulate);
 
 // MARK: fp16 / bf16 weights
 

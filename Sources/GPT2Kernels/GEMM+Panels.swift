@@ -1,0 +1,252 @@
+import CGPT2Kernels
+
+/// Products with an fp32 weight in the `inputPanels` layout (`[n / 16][k][16]`): every 16
+/// output columns are one contiguous panel of `k` rows.
+///
+/// - Few rows of A (decode): each thread streams its own contiguous run of panels once, in
+///   memory order (the prefetchers' best case: measured ~2x the throughput of interleaved
+///   streams on this class of machine), keeping the 16 sums of each row in registers, so no
+///   partial results go through memory.
+/// - More rows (prompts, batches): 6x16 register tiles read the panels as they are; only A is
+///   packed (once per call, `m * k` floats), the weight never is.
+enum PanelGEMM {
+    typealias V = SIMD16<Float>
+
+    /// Up to this many rows of A (decode, batched decode), panels are streamed with sums in
+    /// registers; beyond, the 6x16 tiles' higher FMA-to-load ratio wins.
+    static let streamMaxRows = 16
+    /// Depth of one block of the tiled path: a 16-column panel block (`kc * 64` bytes) stays
+    /// in L1 while every row panel of A passes over it.
+    static let depthBlock = 256
+
+    static func run(_ o: MatmulOperands, pool: ThreadPool?, isa: LinearISA) {
+        precondition(o.n % 16 == 0, "inputPanels weights need n to be a multiple of 16 (n = \(o.n))")
+        if o.m > streamMaxRows && isa >= .avx512 {
+            let panels = o.n / 16, threads = pool?.threadCount ?? 1
+            // Blocks of 4 panels (the C tile's width), about four work items per thread.
+            let piece = max(4, ((panels + 4 * threads - 1) / (4 * threads) + 3) / 4 * 4)
+            o.split(panels, piece: piece, pool: pool) { p0, p1 in
+                _ = gpt2k_f32_panels(isa.code, o.a, o.lda, o.b, o.m, o.k, o.bias, o.c, o.ldc, p0, p1, o.accumulate ? 1 : 0)
+            }
+            return
+        }
+        if o.m <= streamMaxRows {
+            stream(o, pool: pool)
+        } else {
+            tiled(o, pool: pool)
+        }
+    }
+
+    // MARK: - Few rows: stream the panels
+
+    static func stream(_ o: MatmulOperands, pool: ThreadPool?) {
+        let panels = o.n / 16
+        let threads = min(pool?.threadCount ?? 1, panels)
+        // One contiguous run of panels per thread: a single stream each.
+        let perThread = (panels + threads - 1) / threads
+        let body = { (t: Int) in
+            let first = t * perThread, end = min(panels, first + perThread)
+            var j = first
+            while j < end {
+                let panel = o.b + j * o.k * 16
+                // Rows in groups of four: the first group streams the panel from memory, the
+                // others find it in L2.
+                var i = 0
+                while i < o.m {
+                    let x = o.a + i * o.lda
+                    switch o.m - i {
+                    case 1:
+                        o.emit(dotPanel(x, panel, o.k), row: i, column: j * 16)
+                        i += 1
+                    case 2:
+                        let (s0, s1) = dotPanel2(x, x + o.lda, panel, o.k)
+                        o.emit(s0, row: i, column: j * 16)
+                        o.emit(s1, row: i + 1, column: j * 16)
+                        i += 2
+                    default:
+                        let three = o.m - i == 3
+                        let (s0, s1, s2, s3) = dotPanel4(x, x + o.lda, x + 2 * o.lda, three ? x + 2 * o.lda : x + 3 * o.lda,
+                                                         panel, o.k)
+                        o.emit(s0, row: i, column: j * 16)
+                        o.emit(s1, row: i + 1, column: j * 16)
+                        o.emit(s2, row: i + 2, column: j * 16)
+                        if !three { o.emit(s3, row: i + 3, column: j * 16) }
+                        i += three ? 3 : 4
+                    }
+                }
+                j += 1
+            }
+        }
+        if let pool, threads > 1 { pool.parallelFor(threads, body) } else { body(0) }
+    }
+
+    /// `sum_p x[p] * panel[p, 0..<16]`, four independent accumulators.
+    @inline(__always)
+    static func dotPanel(_ x: UnsafePointer<Float>, _ panel: UnsafePointer<Float>, _ k: Int) -> V {
+        var s0 = V(), s1 = V(), s2 = V(), s3 = V()
+        var b = panel, p = 0
+        while p + 4 <= k {
+            s0 = s0.addingProduct(V(repeating: x[p]), loadV(b))
+            s1 = s1.addingProduct(V(repeating: x[p + 1]), loadV(b + 16))
+            s2 = s2.addingProduct(V(repeating: x[p + 2]), loadV(b + 32))
+            s3 = s3.addingProduct(V(repeating: x[p + 3]), loadV(b + 48))
+            b += 64
+            p += 4
+        }
+        while p < k {
+            s0 = s0.addingProduct(V(repeating: x[p]), loadV(b))
+            b += 16
+            p += 1
+        }
+        return (s0 + s1) + (s2 + s3)
+    }
+
+    /// `dotPanel` for two rows of A, reading the panel once.
+    @inline(__always)
+    static func dotPanel2(_ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ panel: UnsafePointer<Float>,
+                          _ k: Int) -> (V, V) {
+        var s00 = V(), s01 = V(), s10 = V(), s11 = V()
+        var b = panel, p = 0
+        while p + 2 <= k {
+            let b0 = loadV(b), b1 = loadV(b + 16)
+            s00 = s00.addingProduct(V(repeating: x0[p]), b0)
+            s01 = s01.addingProduct(V(repeating: x0[p + 1]), b1)
+            s10 = s10.addingProduct(V(repeating: x1[p]), b0)
+            s11 = s11.addingProduct(V(repeating: x1[p + 1]), b1)
+            b += 32
+            p += 2
+        }
+        if p < k {
+            let b0 = loadV(b)
+            s00 = s00.addingProduct(V(repeating: x0[p]), b0)
+            s10 = s10.addingProduct(V(repeating: x1[p]), b0)
+        }
+        return (s00 + s01, s10 + s11)
+    }
+
+    /// `dotPanel` for four rows of A, reading the panel once.
+    @inline(__always)
+    static func dotPanel4(_ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ x2: UnsafePointer<Float>,
+                          _ x3: UnsafePointer<Float>, _ panel: UnsafePointer<Float>, _ k: Int) -> (V, V, V, V) {
+        var s0 = V(), s1 = V(), s2 = V(), s3 = V()
+        var b = panel
+        for p in 0..<k {
+            let bv = loadV(b)
+            s0 = s0.addingProduct(V(repeating: x0[p]), bv)
+            s1 = s1.addingProduct(V(repeating: x1[p]), bv)
+            s2 = s2.addingProduct(V(repeating: x2[p]), bv)
+            s3 = s3.addingProduct(V(repeating: x3[p]), bv)
+            b += 16
+        }
+        return (s0, s1, s2, s3)
+    }
+
+    // MARK: - Many rows: register tiles over the panels
+
+    /// A packed into 6-row panels (`[k][6]`, as `GEMM.plain` does); then each work item, a
+    /// contiguous run of weight panels, walks the depth in blocks and runs the 6x16 tile of
+    /// every row panel over each panel block while it is in L1.
+    static func tiled(_ o: MatmulOperands, pool: ThreadPool?) {
+        let rowPanels = (o.m + 5) / 6
+        let packedA = UnsafeMutablePointer<Float>.allocate(capacity: rowPanels * o.k * 6)
+        defer { packedA.deallocate() }
+        let packRowPanel = { (panel: Int) in
+            let dst = packedA + panel * o.k * 6
+            let rows = min(6, o.m - panel * 6)
+            for r in 0..<6 {
+                let src = o.a + (panel * 6 + min(r, rows - 1)) * o.lda
+                for p in 0..<o.k { dst[p * 6 + r] = src[p] }
+            }
+        }
+        if let pool, rowPanels > 1 { pool.parallelFor(rowPanels, packRowPanel) } else { for r in 0..<rowPanels { packRowPanel(r) } }
+        let panels = o.n / 16
+        let threads = pool?.threadCount ?? 1
+        // About four items per thread, so uneven progress balances.
+        let piece = max(1, (panels + 4 * threads - 1) / (4 * threads))
+        o.split(panels, piece: piece, pool: pool) { first, end in
+            var pc = 0
+            while pc < o.k {
+                let kc = min(depthBlock, o.k - pc)
+                for j in first..<end {
+                    let panel = o.b + (j * o.k + pc) * 16
+                    // The next panel block, fetched from memory while this one is multiplied
+                    // from L1 (without it the first tile of each block waits on DRAM).
+                    let next = j + 1 < end ? panel + o.k * 16 : panel
+                    for rowPanel in 0..<rowPanels {
+                        panelTile(o, row: rowPanel * 6, column: j * 16, depth: pc, kc: kc,
+                                  packedA: packedA + rowPanel * o.k * 6 + pc * 6, panel: panel, ahead: next)
+                    }
+                }
+                pc += kc
+            }
+        }
+    }
+}
+
+extension PanelGEMM {
+    /// `GEMM.plainTile` over a weight panel block (16 columns, full width), also prefetching
+    /// the same offset of `ahead` each step: a 6x16 tile consumes one 64-byte line per step.
+    @inline(never)
+    static func panelTile(_ o: MatmulOperands, row i: Int, column j: Int, depth: Int, kc: Int,
+                          packedA: UnsafePointer<Float>, panel: UnsafePointer<Float>, ahead: UnsafePointer<Float>) {
+        let rows = min(6, o.m - i)
+        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+        var a = packedA, b = panel, f = ahead
+        for _ in 0..<kc {
+            gpt2k_prefetch(f)
+            let bv = loadV(b)
+            c0 = c0.addingProduct(V(repeating: a[0]), bv)
+            c1 = c1.addingProduct(V(repeating: a[1]), bv)
+            c2 = c2.addingProduct(V(repeating: a[2]), bv)
+            c3 = c3.addingProduct(V(repeating: a[3]), bv)
+            c4 = c4.addingProduct(V(repeating: a[4]), bv)
+            c5 = c5.addingProduct(V(repeating: a[5]), bv)
+            a += 6
+            b += 16
+            f += 16
+        }
+        let first = depth == 0
+        GEMM.plainEmit(o, c0, row: i, column: j, width: 16, first: first)
+        if rows > 1 { GEMM.plainEmit(o, c1, row: i + 1, column: j, width: 16, first: first) }
+        if rows > 2 { GEMM.plainEmit(o, c2, row: i + 2, column: j, width: 16, first: first) }
+        if rows > 3 { GEMM.plainEmit(o, c3, row: i + 3, column: j, width: 16, first: first) }
+        if rows > 4 { GEMM.plainEmit(o, c4, row: i + 4, column: j, width: 16, first: first) }
+        if rows > 5 { GEMM.plainEmit(o, c5, row: i + 5, column: j, width: 16, first: first) }
+    }
+}
+
+extension Kernels {
+    /// Copies a row-major `[k, n]` fp32 matrix into the `inputPanels` layout (`n` a multiple
+    /// of 16). `source` and `panels` must not overlap.
+    public static func packPanels(_ source: UnsafePointer<Float>, k: Int, n: Int, into panels: UnsafeMutablePointer<Float>) {
+        precondition(n % 16 == 0, "packPanels needs n to be a multiple of 16 (n = \(n))")
+        for j in 0..<(n / 16) {
+            let dst = panels + j * k * 16
+            for p in 0..<k {
+                storeV(loadV(source + p * n + j * 16), dst + p * 16)
+            }
+        }
+    }
+
+    /// The inverse of `packPanels`: `inputPanels` back to row-major `[k, n]`.
+    public static func unpackPanels(_ panels: UnsafePointer<Float>, k: Int, n: Int, into target: UnsafeMutablePointer<Float>) {
+        precondition(n % 16 == 0, "unpackPanels needs n to be a multiple of 16 (n = \(n))")
+        for j in 0..<(n / 16) {
+            let src = panels + j * k * 16
+            for p in 0..<k {
+                storeV(loadV(src + p * 16), target + p * n + j * 16)
+            }
+        }
+    }
+}
+
+// File-local copies of the vector load/store: without whole-module optimization (debug
+// builds) a helper from another file is a real call inside the inner loop.
+@inline(__always)
+private func loadV(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func loadV(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func storeV(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }

@@ -1,0 +1,107 @@
+import GPT2Kernels
+import Testing
+
+/// fp32 weights in the `inputPanels` layout: the packing itself, the element addressing the
+/// naive reference uses, conversions out of it, and `Kernels.linear` on both of its paths
+/// (panels streamed for few rows, 6x16 tiles for many) against `NaiveKernels.linear`.
+struct PanelLinearTests {
+    static let rowCounts = [1, 2, 3, 4, 5, 6, 7, 8, 13, 16, 17, 24, 64]
+
+    /// `values` ([k, n] row-major) as a panel weight, with the inputMajor weight it came from.
+    static func panelWeight(_ values: [Float], k: Int, n: Int) -> (panels: WeightMatrix, plain: WeightMatrix) {
+        let plain = values.withUnsafeBufferPointer { pointer in
+            Quantizer.quantize(WeightMatrix(f32: pointer.baseAddress!, layout: .inputMajor, inputs: k, outputs: n, owner: nil),
+                               to: .f32)
+        }
+        return (plain.packedIntoPanels(), plain)
+    }
+
+    @Test func packing_placesEveryElement_andUnpackingRestoresIt() {
+        var rng = SplitMix64(seed: 7)
+        for (k, n) in [(1, 16), (3, 32), (37, 48), (300, 112)] {
+            let values = rng.floats(k * n)
+            let (panels, _) = Self.panelWeight(values, k: k, n: n)
+            #expect(panels.layout == .inputPanels)
+            let stored = UnsafeBufferPointer(start: panels.data.assumingMemoryBound(to: Float.self), count: k * n)
+            for p in 0..<k {
+                for j in 0..<n {
+                    let expected = values[p * n + j]
+                    #expect(stored[((j / 16) * k + p) * 16 + j % 16] == expected)
+                    #expect(NaiveKernels.weightValue(panels, input: p, output: j) == expected)
+                }
+            }
+            let back = panels.inFileLayout()
+            #expect(back.layout == .inputMajor)
+            #expect(Array(UnsafeBufferPointer(start: back.data.assumingMemoryBound(to: Float.self), count: k * n)) == values)
+        }
+    }
+
+    @Test func quantizing_fromPanels_equalsQuantizingTheSameWeightInputMajor() {
+        var rng = SplitMix64(seed: 11)
+        let (k, n) = (64, 48)
+        let (panels, plain) = Self.panelWeight(rng.floats(k * n), k: k, n: n)
+        for format in WeightMatrix.Format.allCases {
+            let a = Quantizer.quantize(panels, to: format), b = Quantizer.quantize(plain, to: format)
+            #expect(a.layout == b.layout, "\(format)")
+            #expect(Array(UnsafeRawBufferPointer(start: a.data, count: a.dataByteCount))
+                    == Array(UnsafeRawBufferPointer(start: b.data, count: b.dataByteCount)), "\(format)")
+        }
+        let repacked = Quantizer.quantize(plain, to: .f32, layout: .inputPanels)
+        #expect(repacked.layout == .inputPanels)
+        #expect(Array(UnsafeRawBufferPointer(start: repacked.data, count: repacked.dataByteCount))
+                == Array(UnsafeRawBufferPointer(start: panels.data, count: panels.dataByteCount)))
+    }
+
+    @Test(arguments: rowCounts)
+    func linear_matchesNaive_everyPoolAndFlag(m: Int) {
+        for n in [16, 48, 112] {
+            for k in [1, 7, 37, 256, 300] {
+                var rng = SplitMix64(seed: UInt64(m * 1_000_003 + n * 1_009 + k))
+                let lda = k + 3, ldc = n + 2
+                let a = LinearTests.activations(m: m, k: k, lda: lda, rng: &rng)
+                let (weight, _) = Self.panelWeight(rng.floats(k * n), k: k, n: n)
+                let bias = rng.floats(n)
+                let initial = rng.floats(m * ldc)
+                let bound = linearErrorBound(a, lda: lda, weight: weight, bias: bias, c: initial, ldc: ldc, m: m, accumulate: true)
+                for useBias in [false, true] {
+                    for accumulate in [false, true] {
+                        let b = useBias ? bias : nil
+                        let expected = naiveLinear(a, lda: lda, weight: weight, bias: b, c: initial, ldc: ldc, m: m, accumulate: accumulate)
+                        // AVX-512 levels run the C tiles for many rows; the others the Swift tiles.
+                        for isa in LinearISA.supported {
+                            for pool in testPools() {
+                                let actual = fastLinear(a, lda: lda, weight: weight, bias: b, c: initial, ldc: ldc, m: m,
+                                                        accumulate: accumulate, pool: pool, isa: isa)
+                                let context = "panels m=\(m) n=\(n) k=\(k) bias=\(useBias) accumulate=\(accumulate) \(isa) threads=\(pool?.threadCount ?? 0)"
+                                expectClose(actual, expected, relative: 1, absolute: 0, scale: bound, context)
+                                for i in 0..<m {
+                                    for j in n..<ldc where actual[i * ldc + j] != initial[i * ldc + j] {
+                                        Issue.record("\(context): padding C[\(i), \(j)] was overwritten")
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// GPT-2 124M's shapes: one token, a batch of 8, and a 128-token prompt.
+    @Test func linear_gpt2Shapes_matchNaive() {
+        let pool = ThreadPool(threadCount: 2)
+        for (m, k, n) in [(1, 768, 2304), (2, 3072, 768), (8, 768, 3072), (128, 768, 768)] {
+            var rng = SplitMix64(seed: UInt64(m * 31 + k * 7 + n))
+            let a = rng.floats(m * k), bias = rng.floats(n)
+            let (weight, _) = Self.panelWeight(rng.floats(k * n).map { $0 * 0.05 }, k: k, n: n)
+            let zeros = [Float](repeating: 0, count: m * n)
+            let expected = naiveLinear(a, lda: k, weight: weight, bias: bias, c: zeros, ldc: n, m: m, accumulate: false)
+            let bound = linearErrorBound(a, lda: k, weight: weight, bias: bias, c: zeros, ldc: n, m: m, accumulate: false)
+            for isa in LinearISA.supported {
+                let actual = fastLinear(a, lda: k, weight: weight, bias: bias, c: zeros, ldc: n, m: m, accumulate: false,
+                                        pool: pool, isa: isa)
+                expectClose(actual, expected, relative: 1, absolute: 0, scale: bound, "panels m=\(m) k=\(k) n=\(n) \(isa)")
+            }
+        }
+    }
+}
