@@ -6,7 +6,9 @@
 #
 # Creates a virtual environment in .venv-fixtures/ (repo root, git-ignored) the
 # first time, installs Scripts/requirements-fixtures.txt into it, then runs
-# Scripts/make-model-fixtures.py and, if present, Scripts/make-tokenizer-fixtures.py.
+# Scripts/make-model-fixtures.py, Scripts/make-trained-fixture.py (trains a small byte-level
+# model for about 5 minutes on one CPU core; set SKIP_TRAINED_FIXTURE=1 to keep the committed
+# one) and, if present, Scripts/make-tokenizer-fixtures.py.
 # Set FIXTURES_PYTHON=/path/to/python to use an existing interpreter that already
 # has the requirements instead (no venv, no install). Needs Python >= 3.11; the
 # generators themselves use no network.
@@ -46,6 +48,9 @@ export TOKENIZERS_PARALLELISM=false
 
 cd "$ROOT"
 "$PY" Scripts/make-model-fixtures.py
+if [ -z "${SKIP_TRAINED_FIXTURE:-}" ]; then
+    "$PY" Scripts/make-trained-fixture.py
+fi
 if [ -f Scripts/make-tokenizer-fixtures.py ]; then
     "$PY" Scripts/make-tokenizer-fixtures.py
 fi

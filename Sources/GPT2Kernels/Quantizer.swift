@@ -5,12 +5,21 @@
 /// - int8 (output-major): symmetric per output row, `scale = max|w| / 127`,
 ///   `q = round(w / scale)` (ties to even), so `|w - q · scale| <= scale / 2`. An all-zero row
 ///   gets scale 0 and codes 0.
-/// - q4 (output-major): per block of 32 along k, `scale = max|w| / 7` rounded *up* to the next
-///   fp16 value (so no code needs clamping), `q = round(w / scale)` in -7...7 stored as `q + 8`,
-///   so `|w - q · scale| <= scale / 2`. This symmetric choice (rather than ggml q4_0's
-///   `max / -8`, which clips the opposite extreme by up to a whole step) keeps that bound for
-///   every element. An all-zero block gets scale 0; a block whose scale would underflow fp16
-///   (max|w| < ~4e-7) dequantizes to zero, and scales above 65504 (max|w| > 458528) are clamped.
+/// - q4 (output-major): per block of 32 along k, one fp16 scale `s` and codes `q` in -8...7
+///   stored as `q + 8` (`w ≈ q · s`). Each block takes, of a few candidate scales, the one whose
+///   nearest codes `q = clamp(round(w / s), -8, 7)` (ties to even) give the smallest squared error
+///   `sum((w - q · s)^2)`: the symmetric `max|w| / 7` rounded *up* to fp16 (no clipping, every
+///   element within `s / 2`; a tie keeps it), and for divisors d = 6.5, 6.75 ... 8.5 the scale
+///   `-e / d` that puts the largest-magnitude element `e` on or near code -8 (the range's longer
+///   side; `s` is then negative when `e` is positive), each also refitted by least squares to its
+///   codes (`sum(w q) / sum(q q)`), rounded to nearest fp16. So every stored code is the nearest
+///   one for the stored scale, and a block's squared error is at most the symmetric choice's (up
+///   to float rounding; on random and on trained weights it is 25-30% lower, and a trained
+///   byte-level model's KL divergence from fp32 about 16% lower), although, unlike the symmetric
+///   scale, the others may clip an element (past `7.5 |s|` towards code 7, `8.5 |s|` towards -8)
+///   where that lowers the block's error. The stored format is the same either way: kernels and
+///   loaders only compute `(code - 8) · s`. An all-zero block gets scale 0 and codes 8; scale
+///   magnitudes that would exceed 65504 are clamped to it.
 ///
 /// Any format is accepted as the source (it is widened to fp32 first, exactly), so re-quantizing
 /// an already quantized matrix is allowed but adds its error again. Non-finite source weights
@@ -150,24 +159,101 @@ public enum Quantizer {
     }
 
     /// Packs one block of 32 weights into 16 bytes (element 2t in the low nibble of byte t);
-    /// returns the block's fp16 scale bits.
+    /// returns the block's fp16 scale bits. The scale is the one of a small set of candidates
+    /// whose nearest codes give the smallest squared error of the block (see the type's doc).
     static func quantizeQ4Block(_ w: UnsafePointer<Float>, into bytes: UnsafeMutablePointer<UInt8>) -> UInt16 {
-        var largest: Float = 0
+        var largest: Float = 0, extreme: Float = 0   // max |w| and the signed element reaching it
         for t in 0..<32 {
             precondition(w[t].isFinite, "Quantizer: a q4 block holds a non-finite value (\(w[t])); q4 needs finite weights.")
-            largest = max(largest, abs(w[t]))
+            if abs(w[t]) > largest { (largest, extreme) = (abs(w[t]), w[t]) }
         }
-        let exact = largest / 7
-        var scale = Float16(exact)
-        if Float(scale) < exact { scale = scale.nextUp }
-        if !scale.isFinite { scale = .greatestFiniteMagnitude }
-        let s = Float(scale)
+        // The symmetric scale max|w| / 7 rounded up (every element within scale / 2) is the
+        // first candidate, so the search can only lower the block's squared error.
+        var best = Float16(largest / 7)
+        if Float(best) < largest / 7 { best = best.nextUp }
+        if !best.isFinite { best = .greatestFiniteMagnitude }
+        var bestError = q4SquaredError(w, scale: Float(best))
+        func consider(_ candidate: Float16) {
+            guard candidate != 0 else { return }
+            let error = q4SquaredError(w, scale: Float(candidate))
+            if error < bestError { (best, bestError) = (candidate, error) }
+        }
+        if largest > 0 {
+            for i in 0...q4Divisors {
+                // extreme / trial = -divisor: the extreme element lands on (or near) code -8,
+                // the side of the range with one more step.
+                let trial = storedQ4Scale(extreme / -(q4LowestDivisor + q4DivisorStep * Float(i)))
+                guard trial != 0 else { continue }
+                consider(trial)
+                // The least-squares scale for the codes `trial` gives: sum(w q) / sum(q q).
+                let (wq, qq) = q4Moments(w, scale: Float(trial))
+                if qq > 0 { consider(storedQ4Scale(wq / qq)) }
+            }
+        }
+        let s = Float(best)
         for t in 0..<16 {
-            let low = s > 0 ? UInt8((w[2 * t] / s).rounded(.toNearestOrEven).clamped(-8, 7) + 8) : 8
-            let high = s > 0 ? UInt8((w[2 * t + 1] / s).rounded(.toNearestOrEven).clamped(-8, 7) + 8) : 8
+            let low = UInt8(q4Code(w[2 * t], scale: s) + 8), high = UInt8(q4Code(w[2 * t + 1], scale: s) + 8)
             bytes[t] = low | high << 4
         }
-        return scale.bitPattern
+        return best.bitPattern
+    }
+
+    /// The q4 search tries divisors `q4LowestDivisor + q4DivisorStep · i` for i in 0...q4Divisors
+    /// (6.5...8.5): from clipping nothing to letting the extreme round to -8.
+    static let q4LowestDivisor: Float = 6.5
+    static let q4DivisorStep: Float = 0.25
+    static let q4Divisors = 8
+
+    /// `scale` rounded to the nearest fp16, kept finite.
+    @inline(__always)
+    static func storedQ4Scale(_ scale: Float) -> Float16 {
+        let stored = Float16(scale)
+        return stored.isFinite ? stored : (scale > 0 ? .greatestFiniteMagnitude : -.greatestFiniteMagnitude)
+    }
+
+    /// The nearest q4 code (q - 8, in -8...7) of `value` for `scale`; 0 when `scale` is 0.
+    @inline(__always)
+    static func q4Code(_ value: Float, scale: Float) -> Float {
+        scale == 0 ? 0 : (value / scale).rounded(.toNearestOrEven).clamped(-8, 7)
+    }
+
+    /// `q4Code` for a nonzero scale given as its reciprocal (used by the search; the stored codes
+    /// divide). Clamping to the integers -8...7 before rounding gives the same code; adding and
+    /// subtracting 1.5 · 2^23 then rounds to nearest, ties to even.
+    @inline(__always)
+    static func q4SearchCode(_ value: Float, inverse: Float) -> Float {
+        var x = value * inverse
+        x = x < -8 ? -8 : x
+        x = x > 7 ? 7 : x
+        return (x + 12_582_912) - 12_582_912
+    }
+
+    /// sum((w - q · scale)^2) over a block of 32 with the nearest codes for `scale`.
+    @inline(__always)
+    static func q4SquaredError(_ w: UnsafePointer<Float>, scale: Float) -> Float {
+        let inverse = scale == 0 ? 0 : 1 / scale
+        var sum: (Float, Float, Float, Float) = (0, 0, 0, 0)   // four independent chains
+        for t in stride(from: 0, to: 32, by: 4) {
+            let e0 = w[t] - q4SearchCode(w[t], inverse: inverse) * scale
+            let e1 = w[t + 1] - q4SearchCode(w[t + 1], inverse: inverse) * scale
+            let e2 = w[t + 2] - q4SearchCode(w[t + 2], inverse: inverse) * scale
+            let e3 = w[t + 3] - q4SearchCode(w[t + 3], inverse: inverse) * scale
+            sum = (sum.0 + e0 * e0, sum.1 + e1 * e1, sum.2 + e2 * e2, sum.3 + e3 * e3)
+        }
+        return (sum.0 + sum.1) + (sum.2 + sum.3)
+    }
+
+    /// (sum(w q), sum(q q)) over a block of 32 for the nearest codes q of a nonzero `scale`.
+    @inline(__always)
+    static func q4Moments(_ w: UnsafePointer<Float>, scale: Float) -> (Float, Float) {
+        let inverse = 1 / scale
+        var wq: Float = 0, qq: Float = 0
+        for t in 0..<32 {
+            let q = q4SearchCode(w[t], inverse: inverse)
+            wq += w[t] * q
+            qq += q * q
+        }
+        return (wq, qq)
     }
 
     // MARK: reading the source

@@ -57,30 +57,62 @@ struct QuantizerTests {
         #expect(Self.int8Scale(q, row: 0) == Float(1) / 127)
     }
 
+    /// The squared error of a block under the symmetric scale (max|w| / 7 rounded up to fp16)
+    /// with nearest codes, the choice the q4 search starts from and may only improve on.
+    static func symmetricQ4Error(_ block: ArraySlice<Float>) -> Double {
+        let largest = block.map(abs).max()!
+        guard largest > 0 else { return 0 }
+        var scale = Float16(largest / 7)
+        if Float(scale) < largest / 7 { scale = scale.nextUp }
+        let s = Float(scale)
+        return block.reduce(0.0) { sum, x in
+            let error = Double(x - min(7, max(-8, (x / s).rounded(.toNearestOrEven))) * s)
+            return sum + error * error
+        }
+    }
+
     @Test(arguments: [32, 96, 800])
-    func q4_roundTrip_withinHalfScale_andScaleIsSmallestHalfAboveMaxOver7(k: Int) {
+    func q4_codesAreNearest_andBlockErrorIsAtMostTheSymmetricScales(k: Int) {
         let n = 5
         let w = Self.values(k: k, n: n, seed: UInt64(k) + 99)
         let q = Self.matrix(w, layout: .outputMajor, k: k, n: n, to: .q4)
         #expect(q.format == .q4 && q.dataByteCount == n * k / 2 && q.scalesByteCount == n * (k / 32) * 2)
+        var total = 0.0, symmetricTotal = 0.0
         for j in 0..<n {
             for b in 0..<(k / 32) {
                 let block = w[(j * k + 32 * b)..<(j * k + 32 * b + 32)]
-                let largest = block.map(abs).max()!
                 let scale = Self.q4Scale(q, row: j, block: b)
-                #expect(scale >= largest / 7, "row \(j) block \(b)")
-                if largest > 0 {
-                    #expect(Float(Float16(scale).nextDown) < largest / 7, "row \(j) block \(b): scale \(scale) is not the smallest")
-                }
+                var error = 0.0
                 for p in (32 * b)..<(32 * b + 32) {
-                    let error = abs(w[j * k + p] - NaiveKernels.weightValue(q, input: p, output: j))
-                    #expect(error <= scale / 2 * (1 + 1e-6), "row \(j) column \(p): error \(error), scale \(scale)")
+                    let x = w[j * k + p], stored = NaiveKernels.weightValue(q, input: p, output: j)
+                    // No other code is closer to x for this scale.
+                    let nearest = (-8...7).map { abs(x - Float($0) * scale) }.min()!
+                    #expect(abs(x - stored) <= nearest * (1 + 1e-6), "row \(j) column \(p): \(x) -> \(stored), scale \(scale)")
+                    error += Double(x - stored) * Double(x - stored)
                 }
+                let symmetric = Self.symmetricQ4Error(block)
+                #expect(error <= symmetric * (1 + 1e-5), "row \(j) block \(b): squared error \(error) > symmetric \(symmetric)")
+                if j == 1 { #expect(scale == 0 && error == 0) }
+                if j != 2 { (total, symmetricTotal) = (total + error, symmetricTotal + symmetric) }   // not the 3e4 row
             }
         }
+        // On values uniform in -1...1 the search lowers the squared error by 20-25% (measured here:
+        // 0.79, 0.77 and 0.75 of the symmetric scale's for k = 32, 96, 800).
+        #expect(total <= 0.85 * symmetricTotal, "total squared error \(total), symmetric \(symmetricTotal)")
         // The all-zero row: scale 0 and every nibble 8 (the code for zero).
-        #expect((0..<(k / 32)).allSatisfy { Self.q4Scale(q, row: 1, block: $0) == 0 })
         #expect((0..<(k / 2)).allSatisfy { q.data.load(fromByteOffset: k / 2 + $0, as: UInt8.self) == 0x88 })
+    }
+
+    @Test
+    func q4_singlePositiveValue_takesCodeMinus8WithANegativeScale() {
+        // 1/7 is not an fp16 value, so the symmetric scale leaves an error; scale -1/8 (exact)
+        // with code -8 (nibble 0) represents 1 exactly, and 0 stays code 0 (nibble 8).
+        let block: [Float] = (0..<32).map { $0 == 3 ? 1 : 0 }
+        let q = Self.matrix(block, layout: .outputMajor, k: 32, n: 1, to: .q4)
+        #expect(Self.q4Scale(q, row: 0, block: 0) == -0.125)
+        let bytes = (0..<16).map { q.data.load(fromByteOffset: $0, as: UInt8.self) }
+        #expect(bytes == (0..<16).map { $0 == 1 ? 0x08 : 0x88 })
+        #expect((0..<32).map { NaiveKernels.weightValue(q, input: $0, output: 0) } == block)
     }
 
     @Test

@@ -61,12 +61,13 @@ import Testing
 
     /// int8 meets the target (perplexity within 1% of fp32) on this model. The fixture's
     /// weights are random with std 0.3-1 (to spread the logits), far rougher than trained
-    /// weights, and 4-bit blocks of 32 lose 19% here; the 5% target for q4 needs a trained model
-    /// to check, so this bound only guards against regressions of the q4 path.
+    /// weights, and the perplexity moves with q4's rounding details (measured: 0.96 of fp32 with
+    /// the squared-error scale search, 0.81 with the plain max|w| / 7 scale), so this bound only
+    /// guards against regressions of the q4 path; TrainedModelQualityTests checks the 5% target.
     @Test func quantizedPerplexity_staysCloseToFp32() throws {
         let fixture = try ReferenceFixture.load("sharded")
         let reference = try perplexity(GPT2Model.load(directory: ReferenceFixture.folder("sharded")), fixture)
-        for (format, limit) in [(WeightMatrix.Format.int8, 0.01), (.q4, 0.25)] {
+        for (format, limit) in [(WeightMatrix.Format.int8, 0.01), (.q4, 0.06)] {
             let (model, _, folder) = try convertSaveLoad("sharded", to: format)
             try? FileManager.default.removeItem(at: folder)
             let ratio = try perplexity(model, fixture) / reference
