@@ -3,10 +3,12 @@
 # Markdown table of tok/s and ratios.
 #
 #   bash Scripts/bench-peers.sh [--threads 2] [--model DIR] [--skip-install] [--json OUT]
-#                               [--gpt2 BIN] [--engines ort,ct2,torch,gpt2]
+#                               [--gpt2 BIN] [--engines ort,ct2,torch,gpt2] [--rounds 3]
 #
 # --gpt2 BIN uses that binary instead of building; --engines measures (and installs and
-# converts for) only the engines named.
+# converts for) only the engines named; --rounds N measures every engine in turn N times and
+# keeps each figure's best round (a shared host's memory bandwidth swings by 2x from minute
+# to minute here, and neighbours only ever slow a run down).
 # Peers, each in a virtual environment of its own under the repo root (git-ignored by /.venv*/):
 #   .venv-peers-ort    ONNX Runtime, fp32 and int8: optimum-onnx's exporter (task
 #                      text-generation-with-past, lm_head untied from the embedding, logits of
@@ -40,6 +42,7 @@ SKIP_INSTALL=0
 JSON_OUT=""
 GPT2=""
 ENGINES="ort,ct2,torch,gpt2"
+ROUNDS=3
 usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -49,11 +52,13 @@ while [ $# -gt 0 ]; do
         --json) JSON_OUT="${2:?--json needs a file}"; shift 2 ;;
         --gpt2) GPT2="${2:?--gpt2 needs a binary}"; shift 2 ;;
         --engines) ENGINES="${2:?--engines needs a list such as ort,ct2,torch,gpt2}"; shift 2 ;;
+        --rounds) ROUNDS="${2:?--rounds needs a number}"; shift 2 ;;
         -h|--help) usage ;;
         *) echo "error: unknown argument $1" >&2; usage ;;
     esac
 done
 case "$THREADS" in ''|*[!0-9]*|0) echo "error: --threads takes a positive integer, not '$THREADS'" >&2; exit 2 ;; esac
+case "$ROUNDS" in ''|*[!0-9]*|0) echo "error: --rounds takes a positive integer, not '$ROUNDS'" >&2; exit 2 ;; esac
 for engine in ${ENGINES//,/ }; do
     case "$engine" in ort|ct2|torch|gpt2) ;; *) echo "error: --engines takes ort, ct2, torch and gpt2, not '$engine'" >&2; exit 2 ;; esac
 done
@@ -207,28 +212,31 @@ fi
 COMMON_ARGS=(--config "$MODEL/config.json" --threads "$THREADS")
 measure() {   # NAME ENGINE PRECISION COMMAND...
     local name="$1" engine="$2" precision="$3"; shift 3
-    if step "bench-$name" "$@"; then
-        grep '^{"engine"' "$WORK/bench-$name.log" | tail -n 1 >"$RESULTS/$name.json" || true
-        if python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$RESULTS/$name.json" 2>/dev/null; then
+    local out="$RESULTS/$name.r$ROUND.json"
+    if step "bench-$name.r$ROUND" "$@"; then
+        grep '^{"engine"' "$WORK/bench-$name.r$ROUND.log" | tail -n 1 >"$out" || true
+        if python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$out" 2>/dev/null; then
             return 0
         fi
     fi
-    printf '{"engine": "%s", "precision": "%s", "error": "failed: see the log"}\n' "$engine" "$precision" >"$RESULTS/$name.json"
+    printf '{"engine": "%s", "precision": "%s", "error": "failed: see the log"}\n' "$engine" "$precision" >"$out"
 }
 gpt2_row() {  # NAME PRECISION MODEL_DIR: gpt2 bench's JSON with engine and precision added
     local name="$1" precision="$2" dir="$3"
-    if step "bench-$name" "$GPT2" bench --model "$dir" --threads "$THREADS" --json; then
-        if grep '^{' "$WORK/bench-$name.log" | tail -n 1 | python3 -c '
+    local out="$RESULTS/$name.r$ROUND.json"
+    if step "bench-$name.r$ROUND" "$GPT2" bench --model "$dir" --threads "$THREADS" --json; then
+        if grep '^{' "$WORK/bench-$name.r$ROUND.log" | tail -n 1 | python3 -c '
 import json, sys
 row = json.loads(sys.stdin.read())
 row.update(engine="gpt2", precision=sys.argv[1])
-print(json.dumps(row))' "$precision" >"$RESULTS/$name.json"; then
+print(json.dumps(row))' "$precision" >"$out"; then
             return 0
         fi
     fi
-    printf '{"engine": "gpt2", "precision": "%s", "error": "failed: see the log"}\n' "$precision" >"$RESULTS/$name.json"
+    printf '{"engine": "gpt2", "precision": "%s", "error": "failed: see the log"}\n' "$precision" >"$out"
 }
 
+for ROUND in $(seq 1 "$ROUNDS"); do
 cd "$PEERS"
 if wants ort; then
     measure ort-fp32 onnxruntime fp32 "$ROOT/.venv-peers-ort/bin/python" bench_ort.py --model "$ONNX_FP32/model.onnx" --precision fp32 "${COMMON_ARGS[@]}"
@@ -250,16 +258,17 @@ if wants gpt2; then
             if [ -d "$MODEL-gpt2-$variant" ]; then
                 gpt2_row "gpt2-$variant" "$precision" "$MODEL-gpt2-$variant"
             else
-                printf '{"engine": "gpt2", "precision": "%s", "error": "quantize failed"}\n' "$precision" >"$RESULTS/gpt2-$variant.json"
+                printf '{"engine": "gpt2", "precision": "%s", "error": "quantize failed"}\n' "$precision" >"$RESULTS/gpt2-$variant.r$ROUND.json"
             fi
         done
     fi
 fi
+done
 
 # 6. The table.
-python3 - "$WORK/meta.json" "$THREADS" "$COMMAND" "$MODEL" "$LOAD_BEFORE" "$(wants ort && echo "$ONNX_FP32/export.json")" <<'EOF'
+python3 - "$WORK/meta.json" "$THREADS" "$COMMAND" "$MODEL" "$LOAD_BEFORE" "$(wants ort && echo "$ONNX_FP32/export.json")" "$ROUNDS" <<'EOF'
 import datetime, json, os, subprocess, sys
-path, threads, command, model, load_before, export = sys.argv[1:]
+path, threads, command, model, load_before, export, rounds = sys.argv[1:]
 fields = {}
 for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
     key, _, value = line.partition(":")
@@ -290,7 +299,7 @@ meta = {
     "other_cores_during": {name: float(others) for name, _, others in
                            (line.split() for line in open(os.path.join(os.path.dirname(path), "loads.txt")))
                            if name.startswith("bench-")},
-    "batch": 8, "prompt_tokens": 128, "gen_tokens": 64, "versions": versions,
+    "batch": 8, "prompt_tokens": 128, "gen_tokens": 64, "versions": versions, "rounds": int(rounds),
 }
 json.dump(meta, open(path, "w"), indent=2)
 EOF

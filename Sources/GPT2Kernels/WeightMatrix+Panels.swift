@@ -23,3 +23,25 @@ extension WeightMatrix {
                             data: UnsafeRawPointer(buffer.data), owner: buffer)
     }
 }
+
+extension Kernels {
+    /// Transposes a row-major `[rows, columns]` matrix of 16-bit elements (fp16, bf16) into
+    /// `[columns, rows]`, in tiles of 64 x 64 so both sides are read and written a cache line
+    /// at a time. `source` and `target` must not overlap.
+    public static func transpose16(_ source: UnsafePointer<UInt16>, rows: Int, columns: Int, into target: UnsafeMutablePointer<UInt16>) {
+        let tile = 64
+        var r0 = 0
+        while r0 < rows {
+            let r1 = min(rows, r0 + tile)
+            var c0 = 0
+            while c0 < columns {
+                let c1 = min(columns, c0 + tile)
+                for c in c0..<c1 {
+                    for r in r0..<r1 { target[c * rows + r] = source[r * columns + c] }
+                }
+                c0 = c1
+            }
+            r0 = r1
+        }
+    }
+}

@@ -2,6 +2,18 @@ import Foundation
 import GPT2Kernels
 
 extension WeightMatrix {
+    /// This weight in the layout the model computes from, as `GPT2Weights.load` gives it:
+    /// fp32 [k, n] with n a multiple of 16 in `inputPanels`, fp16 / bf16 [k, n] transposed to
+    /// [n, k]; anything else (and a weight already so) is returned as it is.
+    public func inComputeLayout() -> WeightMatrix {
+        guard layout == .inputMajor, inputs > 0 else { return self }
+        switch format {
+        case .f32 where canUsePanels: return Quantizer.quantize(self, to: .f32, layout: .inputPanels)
+        case .f16, .bf16: return Quantizer.quantize(self, to: format, layout: .outputMajor)
+        default: return self
+        }
+    }
+
     /// This weight as fp32 in its own layout: itself when already fp32, otherwise a widened
     /// copy (fp16/bf16 exactly, int8/q4 dequantized).
     public func widenedToF32() -> WeightMatrix {
@@ -59,7 +71,7 @@ extension GPT2Weights {
         var converted: [String: WeightMatrix] = [:]
         for (name, weight) in matrices {
             let target: WeightMatrix.Format = (name == "wte.weight" && isQuantized) ? .f16 : format
-            converted[name] = target == weight.format ? weight : quantize(weight.widenedToF32(), target)
+            converted[name] = target == weight.format ? weight : quantize(weight.widenedToF32(), target).inComputeLayout()
         }
         var head: WeightMatrix? = nil
         if isQuantized || !lmHeadIsTied {

@@ -29,7 +29,14 @@ extension GPT2Weights {
     }
 
     private static func add(_ w: WeightMatrix, named name: String, to writer: inout SafetensorsWriter) {
-        let w = w.inFileLayout()
+        // Files keep Hugging Face's layouts whatever the kernels prefer in memory: Conv1D [k, n]
+        // for the blocks' weights, [n, k] for wte and lm_head.
+        let headOrEmbedding = name.hasSuffix("wte.weight") || name == "lm_head.weight"
+        let fileLayout: WeightMatrix.Layout = headOrEmbedding ? .outputMajor : .inputMajor
+        var w = w.inFileLayout()
+        if (w.format == .f32 || w.format == .f16 || w.format == .bf16) && w.layout != fileLayout {
+            w = Quantizer.quantize(w, to: w.format, layout: fileLayout)
+        }
         let data = UnsafeRawBufferPointer(start: w.data, count: w.dataByteCount)
         let scales = UnsafeRawBufferPointer(start: w.scales, count: w.scalesByteCount)
         let (k, n) = (w.inputs, w.outputs)
