@@ -25,7 +25,7 @@ extension GPT2Weights {
         }
         if narrowest != .f32 { writer.metadata[QuantizedTensorNames.metadataKey] = narrowest.rawValue }
         try writer.write(to: directory.appendingPathComponent(CheckpointDirectory.singleFileName))
-        try config.jsonData().write(to: directory.appendingPathComponent("config.json"), options: .atomic)
+        try AtomicFile.write([Array(config.jsonData())], to: directory.appendingPathComponent("config.json"))
     }
 
     private static func add(_ w: WeightMatrix, named name: String, to writer: inout SafetensorsWriter) {

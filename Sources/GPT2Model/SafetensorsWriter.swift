@@ -71,52 +71,7 @@ public struct SafetensorsWriter: Sendable {
         var prefix = withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) }
         prefix += header
 
-        let folder = url.deletingLastPathComponent()
-        let temporary = folder.appending(path: ".\(url.lastPathComponent).\(getpid()).\(UUID().uuidString).tmp")
-        let fd: Int32 = temporary.withUnsafeFileSystemRepresentation { path in
-            guard let path else { return -1 }
-            return open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        }
-        guard fd >= 0 else {
-            let code = errno
-            let reason = code == ENOENT
-                ? "the folder \(folder.path) does not exist"
-                : "cannot create a temporary file in \(folder.path): \(MappedFile.describe(code))"
-            throw .writeFailed(url, reason: reason)
-        }
-        var closed = false
-        func abandon(_ reason: String) -> CheckpointError {
-            if !closed { close(fd) }
-            temporary.withUnsafeFileSystemRepresentation { path in _ = path.map { unlink($0) } }
-            return .writeFailed(url, reason: reason)
-        }
-
-        do {
-            try Self.writeAll(fd, prefix)
-            for entry in ordered { try Self.writeAll(fd, entry.data) }
-        } catch {
-            throw abandon(MappedFile.describe(error.code))
-        }
-        guard fsync(fd) == 0 else { throw abandon("fsync failed: \(MappedFile.describe(errno))") }
-        closed = true
-        guard close(fd) == 0 else { throw abandon("close failed: \(MappedFile.describe(errno))") }
-
-        let renamed: Int32 = temporary.withUnsafeFileSystemRepresentation { from in
-            url.withUnsafeFileSystemRepresentation { to in
-                guard let from, let to else { return -1 }
-                return rename(from, to)
-            }
-        }
-        guard renamed == 0 else { throw abandon("rename over it failed: \(MappedFile.describe(errno))") }
-        // Persist the rename itself; a failure here no longer endangers the file's contents.
-        let folderFD: Int32 = folder.withUnsafeFileSystemRepresentation { path in
-            guard let path else { return -1 }
-            return open(path, O_RDONLY | O_CLOEXEC)
-        }
-        if folderFD >= 0 {
-            _ = fsync(folderFD)
-            close(folderFD)
-        }
+        try AtomicFile.write([prefix] + ordered.map(\.data), to: url)
     }
 
     /// The complete file as bytes (header length, padded header, data), as `write(to:)` writes it.
@@ -182,34 +137,4 @@ public struct SafetensorsWriter: Sendable {
         while (8 + bytes.count) % 8 != 0 { bytes.append(UInt8(ascii: " ")) }
         return bytes
     }
-
-    private struct WriteFailure: Error { let code: Int32 }
-
-    /// Writes all of `bytes`, retrying short writes and EINTR.
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(WriteFailure) {
-        let code: Int32 = bytes.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = posixWrite(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                done += n
-            }
-            return 0
-        }
-        if code != 0 { throw WriteFailure(code: code) }
-    }
-}
-
-/// POSIX `write(2)`, named apart from `SafetensorsWriter.write(to:)`.
-private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    Glibc.write(fd, buffer, count)
-    #elseif canImport(Musl)
-    Musl.write(fd, buffer, count)
-    #else
-    Darwin.write(fd, buffer, count)
-    #endif
 }

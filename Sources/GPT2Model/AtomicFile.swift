@@ -1,0 +1,94 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes whole files so that a reader sees the old file or the new one, never a part: the
+/// bytes go to a temporary file in the same folder, are `fsync`ed, and the temporary file is
+/// `rename`d over the target (then the folder is synced). On any failure the temporary file is
+/// removed and the target is untouched. Unlike Foundation's `.atomic` option on Linux, nothing
+/// is left behind in the system's temporary folder.
+public enum AtomicFile {
+    /// Writes the concatenation of `chunks` to `url`.
+    ///
+    /// - Throws: `CheckpointError.writeFailed` naming `url` and the reason (missing folder,
+    ///   permission, full disk).
+    public static func write(_ chunks: [[UInt8]], to url: URL) throws(CheckpointError) {
+        guard url.isFileURL else { throw .writeFailed(url, reason: "it is not a local file URL") }
+        let folder = url.deletingLastPathComponent()
+        let temporary = folder.appending(path: ".\(url.lastPathComponent).\(getpid()).\(UUID().uuidString).tmp")
+        let fd: Int32 = temporary.withUnsafeFileSystemRepresentation { path in
+            guard let path else { return -1 }
+            return open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        }
+        guard fd >= 0 else {
+            let code = errno
+            let reason = code == ENOENT
+                ? "the folder \(folder.path) does not exist"
+                : "cannot create a temporary file in \(folder.path): \(MappedFile.describe(code))"
+            throw .writeFailed(url, reason: reason)
+        }
+        var closed = false
+        func abandon(_ reason: String) -> CheckpointError {
+            if !closed { close(fd) }
+            temporary.withUnsafeFileSystemRepresentation { path in _ = path.map { unlink($0) } }
+            return .writeFailed(url, reason: reason)
+        }
+
+        for chunk in chunks {
+            let code = writeAll(fd, chunk)
+            if code != 0 { throw abandon(MappedFile.describe(code)) }
+        }
+        guard fsync(fd) == 0 else { throw abandon("fsync failed: \(MappedFile.describe(errno))") }
+        closed = true
+        guard close(fd) == 0 else { throw abandon("close failed: \(MappedFile.describe(errno))") }
+
+        let renamed: Int32 = temporary.withUnsafeFileSystemRepresentation { from in
+            url.withUnsafeFileSystemRepresentation { to in
+                guard let from, let to else { return -1 }
+                return rename(from, to)
+            }
+        }
+        guard renamed == 0 else { throw abandon("rename over it failed: \(MappedFile.describe(errno))") }
+        // Persist the rename itself; a failure here no longer endangers the file's contents.
+        let folderFD: Int32 = folder.withUnsafeFileSystemRepresentation { path in
+            guard let path else { return -1 }
+            return open(path, O_RDONLY | O_CLOEXEC)
+        }
+        if folderFD >= 0 {
+            _ = fsync(folderFD)
+            close(folderFD)
+        }
+    }
+
+    /// Writes all of `bytes`, retrying short writes and EINTR; 0 or the failing `errno`.
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32 {
+        bytes.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = posixWrite(fd, raw.baseAddress! + done, raw.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                done += n
+            }
+            return 0
+        }
+    }
+}
+
+/// POSIX `write(2)`, named apart from the `write` methods in scope.
+private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    Glibc.write(fd, buffer, count)
+    #elseif canImport(Musl)
+    Musl.write(fd, buffer, count)
+    #else
+    Darwin.write(fd, buffer, count)
+    #endif
+}
