@@ -37,7 +37,7 @@ def best_of_rounds(rounds: list[dict]) -> dict:
     if not good:
         return rounds[-1]
     row = dict(good[-1])
-    for key in ("prompt_tok_s", "decode_tok_s", "read_gb_s", "peak_rss_mb"):
+    for key in ("prompt_tok_s", "decode_tok_s", "read_gb_s", "peak_rss_mb", "decode_fraction_of_adjacent_bound"):
         values = [r[key] for r in good if isinstance(r.get(key), (int, float))]
         if values:
             row[key] = max(values)
@@ -156,7 +156,13 @@ def main() -> None:
         lines.append("- CPU taken by other work during each measurement, in cores (all CPU time, steal included, "
                      "less the measurement's own, over its wall time): " +
                      ", ".join(f"{name.removeprefix('bench-')} {value:.2f}" for name, value in others.items()))
-        busiest = max(others.values())
+        # With rounds, a measurement is disturbed only if all of its rounds were (the best round counts).
+        quietest: dict[str, float] = {}
+        for name, value in others.items():
+            stem, _, tag = name.rpartition(".r")
+            key = stem if stem and tag.isdigit() else name
+            quietest[key] = min(quietest.get(key, value), value)
+        busiest = max(quietest.values())
         if busiest > 0.25:
             lines.append(f"- **warning: other work took up to {busiest:.2f} of the {meta.get('cores', '?')} cores "
                          "during a measurement; engines that spin-wait (OpenMP, ONNX Runtime's pool) lose far more than "
@@ -172,13 +178,13 @@ def main() -> None:
     lines += [
         "",
         f"| engine | precision | prompt tok/s | decode tok/s | {batch}-stream tok/s | decode bound tok/s | decode % of bound "
-        f"| gpt2 ÷ peer: prompt | decode | {batch}-stream | peak RSS MB |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| % of bandwidth at the time | gpt2 ÷ peer: prompt | decode | {batch}-stream | peak RSS MB |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         label = ENGINE_LABEL.get(row.get("engine"), row.get("engine", "?"))
         if "error" in row:
-            lines.append(f"| {label} | {row.get('precision')} | {row['error']} | | | | | | | | |")
+            lines.append(f"| {label} | {row.get('precision')} | {row['error']} | | | | | | | | | |")
             continue
         ratio = row["gpt2_ratio"]
         mark = " (best peer)" if row.get("engine") == "gpt2" else ""
@@ -188,12 +194,16 @@ def main() -> None:
             label, row.get("precision", "?"),
             fmt(metric(row, "prompt_tok_s")), fmt(metric(row, "decode_tok_s")), fmt(metric(row, "batch_tok_s")),
             fmt(row["decode_bound_tok_s"]), f"{fraction * 100:.0f}%" if fraction is not None else "–",
+            f"{row['decode_fraction_of_adjacent_bound'] * 100:.0f}%" if row.get("decode_fraction_of_adjacent_bound") else "–",
             *ratio_cells, fmt(row.get("peak_rss_mb"), 0),
         ]) + " |")
     lines += [
         "",
         "Ratios: on gpt2's rows gpt2 ÷ the best peer of the same precision; on a peer's row gpt2 ÷ that peer "
-        "(above 1: gpt2 is faster). – : no gpt2 model of that precision yet, or no figure.",
+        "(above 1: gpt2 is faster). – : no gpt2 model of that precision yet, or no figure. "
+        "Decode % of bound: against the highest bandwidth any probe of the run saw. % of bandwidth at the time: "
+        "gpt2 bench's own pairs of a probe and a one-stream decode run right after it (median of the pairs, "
+        "best round), since this host's bandwidth changes from minute to minute.",
     ]
     print("\n".join(lines))
     if args.json_out:

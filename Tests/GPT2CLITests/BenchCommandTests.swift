@@ -1,0 +1,33 @@
+import Foundation
+import Testing
+
+/// `gpt2 bench --model`: every figure the README and the peers' table read is present, positive
+/// and consistent; impossible lengths are refused before any work.
+struct BenchCommandTests {
+    @Test func modelBench_printsEveryFigure() throws {
+        let result = try CLIRunner.run(["bench", "--model", CLIRunner.model("sharded"), "--json", "--prompt-tokens", "8",
+                                        "--gen-tokens", "4", "--batch", "1,3", "--repeats", "1", "--threads", "2"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let row = try CLIRunner.json(result.stdout)
+        for key in ["prompt_tok_s", "decode_tok_s", "peak_rss_mb", "read_gb_s", "bound_tok_s", "weight_mb",
+                    "decode_fraction_of_adjacent_bound"] {
+            let value = row[key] as? Double
+            #expect(value != nil && value!.isFinite && value! > 0, "\(key) = \(String(describing: row[key]))")
+        }
+        let batches = row["batch_tok_s"] as? [String: Double]
+        #expect(Set(batches?.keys.map { $0 } ?? []) == ["1", "3"])
+        #expect(batches?["1"] == row["decode_tok_s"] as? Double)
+        #expect(row["threads"] as? Int == 2 && row["prompt_tokens"] as? Int == 8 && row["gen_tokens"] as? Int == 4)
+        // The bound is the bandwidth over the weight bytes of one token.
+        let bound = try #require(row["bound_tok_s"] as? Double), bandwidth = try #require(row["read_gb_s"] as? Double)
+        let megabytes = try #require(row["weight_mb"] as? Double)
+        #expect(abs(bound - bandwidth * 1e3 / megabytes) <= 1e-6 * bound)
+    }
+
+    @Test func modelBench_longerThanTheContext_isRefused() throws {
+        let result = try CLIRunner.run(["bench", "--model", CLIRunner.model("sharded"), "--prompt-tokens", "100000"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("context"), "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+    }
+}
