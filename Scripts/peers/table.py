@@ -49,7 +49,8 @@ def best_of_rounds(rounds: list[dict]) -> dict:
         row["batch_tok_s"] = batches
     row["rounds"] = len(good)
     row["rounds_failed"] = len(rounds) - len(good)
-    row["per_round"] = [{k: r.get(k) for k in ("prompt_tok_s", "decode_tok_s", "batch_tok_s", "read_gb_s", "error")}
+    row["per_round"] = [{k: r.get(k) for k in ("prompt_tok_s", "decode_tok_s", "batch_tok_s", "read_gb_s",
+                                               "decode_fraction_of_adjacent_bound", "error")}
                         for r in rounds]
     return row
 
