@@ -151,17 +151,8 @@ enum PanelGEMM {
     /// every row panel over each panel block while it is in L1.
     static func tiled(_ o: MatmulOperands, pool: ThreadPool?) {
         let rowPanels = (o.m + 5) / 6
-        let packedA = UnsafeMutablePointer<Float>.allocate(capacity: rowPanels * o.k * 6)
+        let packedA = GEMM.packRowPanels(o, pool: pool)
         defer { packedA.deallocate() }
-        let packRowPanel = { (panel: Int) in
-            let dst = packedA + panel * o.k * 6
-            let rows = min(6, o.m - panel * 6)
-            for r in 0..<6 {
-                let src = o.a + (panel * 6 + min(r, rows - 1)) * o.lda
-                for p in 0..<o.k { dst[p * 6 + r] = src[p] }
-            }
-        }
-        if let pool, rowPanels > 1 { pool.parallelFor(rowPanels, packRowPanel) } else { for r in 0..<rowPanels { packRowPanel(r) } }
         let panels = o.n / 16
         let threads = pool?.threadCount ?? 1
         // About four items per thread, so uneven progress balances.
@@ -172,49 +163,14 @@ enum PanelGEMM {
                 let kc = min(depthBlock, o.k - pc)
                 for j in first..<end {
                     let panel = o.b + (j * o.k + pc) * 16
-                    // The next panel block, fetched from memory while this one is multiplied
-                    // from L1 (without it the first tile of each block waits on DRAM).
-                    let next = j + 1 < end ? panel + o.k * 16 : panel
                     for rowPanel in 0..<rowPanels {
-                        panelTile(o, row: rowPanel * 6, column: j * 16, depth: pc, kc: kc,
-                                  packedA: packedA + rowPanel * o.k * 6 + pc * 6, panel: panel, ahead: next)
+                        GEMM.plainTile(o, row: rowPanel * 6, column: j * 16, width: 16, depth: pc, kc: kc,
+                                       packedA: packedA + rowPanel * o.k * 6 + pc * 6, panel: panel)
                     }
                 }
                 pc += kc
             }
         }
-    }
-}
-
-extension PanelGEMM {
-    /// `GEMM.plainTile` over a weight panel block (16 columns, full width), also prefetching
-    /// the same offset of `ahead` each step: a 6x16 tile consumes one 64-byte line per step.
-    @inline(never)
-    static func panelTile(_ o: MatmulOperands, row i: Int, column j: Int, depth: Int, kc: Int,
-                          packedA: UnsafePointer<Float>, panel: UnsafePointer<Float>, ahead: UnsafePointer<Float>) {
-        let rows = min(6, o.m - i)
-        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
-        var a = packedA, b = panel, f = ahead
-        for _ in 0..<kc {
-            gpt2k_prefetch(f)
-            let bv = loadV(b)
-            c0 = c0.addingProduct(V(repeating: a[0]), bv)
-            c1 = c1.addingProduct(V(repeating: a[1]), bv)
-            c2 = c2.addingProduct(V(repeating: a[2]), bv)
-            c3 = c3.addingProduct(V(repeating: a[3]), bv)
-            c4 = c4.addingProduct(V(repeating: a[4]), bv)
-            c5 = c5.addingProduct(V(repeating: a[5]), bv)
-            a += 6
-            b += 16
-            f += 16
-        }
-        let first = depth == 0
-        GEMM.plainEmit(o, c0, row: i, column: j, width: 16, first: first)
-        if rows > 1 { GEMM.plainEmit(o, c1, row: i + 1, column: j, width: 16, first: first) }
-        if rows > 2 { GEMM.plainEmit(o, c2, row: i + 2, column: j, width: 16, first: first) }
-        if rows > 3 { GEMM.plainEmit(o, c3, row: i + 3, column: j, width: 16, first: first) }
-        if rows > 4 { GEMM.plainEmit(o, c4, row: i + 4, column: j, width: 16, first: first) }
-        if rows > 5 { GEMM.plainEmit(o, c5, row: i + 5, column: j, width: 16, first: first) }
     }
 }
 

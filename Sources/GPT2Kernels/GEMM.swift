@@ -17,17 +17,8 @@ enum GEMM {
     /// 16-wide panels, then runs the tile over all row panels of A.
     static func plain(_ o: MatmulOperands, pool: ThreadPool?) {
         let rowPanels = (o.m + 5) / 6
-        let packedA = UnsafeMutablePointer<Float>.allocate(capacity: rowPanels * o.k * 6)
+        let packedA = packRowPanels(o, pool: pool)
         defer { packedA.deallocate() }
-        let packRowPanel = { (panel: Int) in
-            let dst = packedA + panel * o.k * 6
-            let rows = min(6, o.m - panel * 6)
-            for r in 0..<6 {
-                let src = o.a + (panel * 6 + min(r, rows - 1)) * o.lda
-                for p in 0..<o.k { dst[p * 6 + r] = src[p] }
-            }
-        }
-        if let pool, rowPanels > 1 { pool.parallelFor(rowPanels, packRowPanel) } else { for r in 0..<rowPanels { packRowPanel(r) } }
         o.split(o.n, piece: columnBlock, pool: pool) { first, end in
             let packed = UnsafeMutablePointer<Float>.allocate(capacity: depthBlock * columnBlock)
             defer { packed.deallocate() }
@@ -52,6 +43,23 @@ enum GEMM {
                 jc += nc
             }
         }
+    }
+
+    /// A packed into `(m + 5) / 6` panels of 6 rows, each `[k][6]` (rows past m repeat the last
+    /// one), so a tile's six broadcasts come from one cache line; the caller deallocates it.
+    static func packRowPanels(_ o: MatmulOperands, pool: ThreadPool?) -> UnsafeMutablePointer<Float> {
+        let rowPanels = (o.m + 5) / 6
+        let packedA = UnsafeMutablePointer<Float>.allocate(capacity: rowPanels * o.k * 6)
+        let packRowPanel = { (panel: Int) in
+            let dst = packedA + panel * o.k * 6
+            let rows = min(6, o.m - panel * 6)
+            for r in 0..<6 {
+                let src = o.a + (panel * 6 + min(r, rows - 1)) * o.lda
+                for p in 0..<o.k { dst[p * 6 + r] = src[p] }
+            }
+        }
+        if let pool, rowPanels > 1 { pool.parallelFor(rowPanels, packRowPanel) } else { for r in 0..<rowPanels { packRowPanel(r) } }
+        return packedA
     }
 
     /// Copies `B[depth..<depth+kc, column..<column+width]` into panels `[width/16][kc][16]`,

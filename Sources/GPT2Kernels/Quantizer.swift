@@ -57,6 +57,25 @@ public enum Quantizer {
         }
     }
 
+    /// Writes `source` in `layout`, same format, into `destination` (`source.dataByteCount`
+    /// bytes, not overlapping the source): the in-place rearrangements of the loader. fp32
+    /// [k, n] into panels and 16-bit [k, n] into [n, k] go directly; other cases through a copy.
+    public static func rearrange(_ source: WeightMatrix, to layout: WeightMatrix.Layout,
+                                 into destination: UnsafeMutableRawPointer) {
+        let (k, n) = (source.inputs, source.outputs)
+        switch (source.format, source.layout, layout) {
+        case (.f32, .inputMajor, .inputPanels):
+            Kernels.packPanels(source.data.assumingMemoryBound(to: Float.self), k: k, n: n,
+                               into: destination.assumingMemoryBound(to: Float.self))
+        case (.f16, .inputMajor, .outputMajor), (.bf16, .inputMajor, .outputMajor):
+            Kernels.transpose16(source.data.assumingMemoryBound(to: UInt16.self), rows: k, columns: n,
+                                into: destination.assumingMemoryBound(to: UInt16.self))
+        default:
+            let copy = quantize(source, to: source.format, layout: layout)
+            destination.copyMemory(from: copy.data, byteCount: copy.dataByteCount)
+        }
+    }
+
     /// Rows of output columns handled at once when gathering from an input-major source.
     static let rowTile = 64
 

@@ -2,16 +2,22 @@ import Foundation
 import GPT2Kernels
 
 extension WeightMatrix {
-    /// This weight in the layout the model computes from, as `GPT2Weights.load` gives it:
-    /// fp32 [k, n] with n a multiple of 16 in `inputPanels`, fp16 / bf16 [k, n] transposed to
-    /// [n, k]; anything else (and a weight already so) is returned as it is.
-    public func inComputeLayout() -> WeightMatrix {
-        guard layout == .inputMajor, inputs > 0 else { return self }
+    /// The layout the model computes this weight from, as `GPT2Weights.load` gives it: fp32
+    /// [k, n] with n a multiple of 16 in `inputPanels`, fp16 / bf16 [k, n] transposed to
+    /// [n, k]; otherwise its own layout.
+    public var computeLayout: WeightMatrix.Layout {
+        guard layout == .inputMajor, inputs > 0 else { return layout }
         switch format {
-        case .f32 where canUsePanels: return Quantizer.quantize(self, to: .f32, layout: .inputPanels)
-        case .f16, .bf16: return Quantizer.quantize(self, to: format, layout: .outputMajor)
-        default: return self
+        case .f32 where canUsePanels: return .inputPanels
+        case .f16, .bf16: return .outputMajor
+        default: return layout
         }
+    }
+
+    /// This weight in `computeLayout` (a rearranged copy, or itself when already there).
+    public func inComputeLayout() -> WeightMatrix {
+        let target = computeLayout
+        return target == layout ? self : Quantizer.quantize(self, to: format, layout: target)
     }
 
     /// This weight as fp32 in its own layout: itself when already fp32, otherwise a widened

@@ -63,61 +63,36 @@ extension GPT2Weights {
         let shape = layout == .inputMajor ? [k, n] : [n, k]
         let (file, info) = try checkpoint.require(name, shape: shape, dtypes: [.f32, .f16, .bf16])
         let format: WeightMatrix.Format = info.dtype == .f32 ? .f32 : info.dtype == .f16 ? .f16 : .bf16
-        if format == .f32 && layout == .inputMajor && n % WeightMatrix.panelWidth == 0 && k > 0 {
-            return panels(checkpoint, file, info, inputs: k, outputs: n)
-        }
-        if format != .f32 && layout == .inputMajor && k > 0 {
-            return outputMajorHalf(checkpoint, file, info, format: format, inputs: k, outputs: n)
-        }
         let data = aligned(file, info, alignment: info.dtype.byteSize)
-        return WeightMatrix(format: format, layout: layout, inputs: k, outputs: n,
-                            data: data.pointer, owner: Retained([checkpoint, data.owner]))
+        let stored = WeightMatrix(format: format, layout: layout, inputs: k, outputs: n,
+                                  data: data.pointer, owner: Retained([checkpoint, data.owner]))
+        return inComputeLayout(stored, file: file, info: info, owner: checkpoint)
     }
 
-    /// An fp16 / bf16 Conv1D weight transposed to [n, k] (output-major), in place in the
-    /// checkpoint's memory like `panels`: one token's product is then a dot product along
-    /// contiguous rows, which the half kernels stream faster than Conv1D's [k, n].
-    private static func outputMajorHalf(_ checkpoint: CheckpointDirectory, _ file: SafetensorsFile, _ info: TensorInfo,
-                                        format: WeightMatrix.Format, inputs k: Int, outputs n: Int) -> WeightMatrix {
+    /// `stored` rearranged into the layout the kernels stream fastest (`WeightMatrix.computeLayout`:
+    /// fp32 Conv1D weights into 16-column panels, fp16 / bf16 ones transposed to [n, k]), in place
+    /// in the checkpoint's memory (the file itself is untouched) so the model still holds one copy
+    /// of its weights; a copy only when the tensor is misaligned or its pages cannot be written.
+    private static func inComputeLayout(_ stored: WeightMatrix, file: SafetensorsFile, info: TensorInfo,
+                                        owner: CheckpointDirectory) -> WeightMatrix {
+        let target = stored.computeLayout
+        guard target != stored.layout else { return stored }
         if file.isNaturallyAligned(info.name) == true {
-            let transposed = file.rewriteOnce(info.name, change: "outputMajor") { bytes in
-                let matrix = bytes.bindMemory(to: UInt16.self)
-                let original = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: matrix.count)
+            let done = file.rewriteOnce(info.name, change: "\(target)") { bytes in
+                let original = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 64)
                 defer { original.deallocate() }
-                _ = original.initialize(from: matrix)
-                Kernels.transpose16(original.baseAddress!, rows: k, columns: n, into: matrix.baseAddress!)
+                original.copyMemory(from: UnsafeRawBufferPointer(bytes))
+                Quantizer.rearrange(WeightMatrix(format: stored.format, layout: stored.layout, inputs: stored.inputs,
+                                                 outputs: stored.outputs, data: UnsafeRawPointer(original.baseAddress!),
+                                                 owner: nil),
+                                    to: target, into: bytes.baseAddress!)
             }
-            if transposed {
-                return WeightMatrix(format: format, layout: .outputMajor, inputs: k, outputs: n,
-                                    data: file.data(of: info.name)!, owner: checkpoint)
+            if done {
+                return WeightMatrix(format: stored.format, layout: target, inputs: stored.inputs, outputs: stored.outputs,
+                                    data: file.data(of: info.name)!, owner: owner)
             }
         }
-        let data = aligned(file, info, alignment: 2)
-        let plain = WeightMatrix(format: format, layout: .inputMajor, inputs: k, outputs: n, data: data.pointer, owner: data.owner)
-        return Quantizer.quantize(plain, to: format, layout: .outputMajor)
-    }
-
-    /// An fp32 Conv1D weight in the kernels' `inputPanels` layout: repacked in place in the
-    /// checkpoint's memory (the file itself is untouched), so the model holds one copy of its
-    /// weights; a copy only when the tensor is misaligned or its memory cannot be written.
-    private static func panels(_ checkpoint: CheckpointDirectory, _ file: SafetensorsFile, _ info: TensorInfo,
-                               inputs k: Int, outputs n: Int) -> WeightMatrix {
-        if file.isNaturallyAligned(info.name) == true {
-            let packed = file.rewriteOnce(info.name, change: "inputPanels") { bytes in
-                let matrix = bytes.bindMemory(to: Float.self)
-                let original = UnsafeMutableBufferPointer<Float>.allocate(capacity: matrix.count)
-                defer { original.deallocate() }
-                _ = original.initialize(from: matrix)
-                Kernels.packPanels(original.baseAddress!, k: k, n: n, into: matrix.baseAddress!)
-            }
-            if packed {
-                return WeightMatrix(format: .f32, layout: .inputPanels, inputs: k, outputs: n,
-                                    data: file.data(of: info.name)!, owner: checkpoint)
-            }
-        }
-        let data = aligned(file, info, alignment: 4)
-        return WeightMatrix(format: .f32, layout: .inputMajor, inputs: k, outputs: n,
-                            data: data.pointer, owner: data.owner).packedIntoPanels()
+        return stored.inComputeLayout()
     }
 
     /// The tensor's bytes in place, or an aligned copy when the file leaves them misaligned.

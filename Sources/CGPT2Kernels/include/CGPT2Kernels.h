@@ -17,10 +17,6 @@
 extern "C" {
 #endif
 
-/// Asks the CPU to start loading the cache line at `p` into all cache levels; no effect on
-/// results, never faults. Inlined into Swift callers (static inline in this header).
-static inline void gpt2k_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
-
 /// Instruction-set levels of the kernels, ascending; each includes the ones below it.
 enum {
     /// Plain C, any CPU.
