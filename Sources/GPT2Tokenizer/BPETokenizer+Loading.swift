@@ -74,13 +74,43 @@ extension BPETokenizer {
         }
     }
 
+    /// Folders searched, in order, for GPT-2's own files (`encoder.json`, `vocab.bpe`):
+    /// 1. `$GPT2_TOKENIZER_DIR` when it is set (and then only that folder);
+    /// 2. SwiftPM's resource folder `gpt2_GPT2Tokenizer.resources` (or its `Resources/`) beside
+    ///    the running executable (symlinks resolved) and beside `Bundle.main`, which is where a
+    ///    deployment copies it;
+    /// 3. the package's source folder `Sources/GPT2Tokenizer/Resources` this file was compiled
+    ///    from, for binaries run where they were built.
+    /// Unlike SwiftPM's `Bundle.module`, which stops the process when its folder is missing, a
+    /// binary copied without the files gets `TokenizerError.missingBundledResource` naming them.
+    public static func defaultFileFolders() -> [URL] {
+        if let explicit = ProcessInfo.processInfo.environment["GPT2_TOKENIZER_DIR"], !explicit.isEmpty {
+            return [URL(fileURLWithPath: explicit)]
+        }
+        let resources = "gpt2_GPT2Tokenizer.resources"
+        var homes: [URL] = []
+        if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
+            homes.append(executable.deletingLastPathComponent())
+        }
+        homes.append(Bundle.main.bundleURL)
+        var folders: [URL] = []
+        for home in homes {
+            folders.append(home.appendingPathComponent(resources).appendingPathComponent("Resources"))
+            folders.append(home.appendingPathComponent(resources))
+        }
+        folders.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Resources"))
+        return folders
+    }
+
     private static func bundledFiles() throws -> (vocabulary: URL, merges: URL) {
-        guard let vocabulary = Bundle.module.url(forResource: "encoder", withExtension: "json", subdirectory: "Resources")
-            ?? Bundle.module.url(forResource: "encoder", withExtension: "json")
-        else { throw TokenizerError.missingBundledResource(name: "encoder.json") }
-        guard let merges = Bundle.module.url(forResource: "vocab", withExtension: "bpe", subdirectory: "Resources")
-            ?? Bundle.module.url(forResource: "vocab", withExtension: "bpe")
-        else { throw TokenizerError.missingBundledResource(name: "vocab.bpe") }
-        return (vocabulary, merges)
+        let folders = defaultFileFolders()
+        let fileManager = FileManager.default
+        for folder in folders {
+            let vocabulary = folder.appendingPathComponent("encoder.json"), merges = folder.appendingPathComponent("vocab.bpe")
+            if fileManager.isReadableFile(atPath: vocabulary.path) && fileManager.isReadableFile(atPath: merges.path) {
+                return (vocabulary, merges)
+            }
+        }
+        throw TokenizerError.missingBundledResource(name: "encoder.json and vocab.bpe", searched: folders.map(\.path))
     }
 }

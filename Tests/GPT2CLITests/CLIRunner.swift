@@ -23,10 +23,18 @@ struct CLIRunner {
 
     static func model(_ name: String) -> String { fixtures.appendingPathComponent("models/\(name)").path }
 
-    static func run(_ arguments: [String], stdin: String? = nil) throws -> Result {
+    /// Runs `executable` (default: the built `gpt2`) with `arguments`; `environment` entries are
+    /// added to this process's environment (an empty value unsets a variable).
+    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
+                    executable: URL? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable ?? binary
         process.arguments = arguments
+        if !environment.isEmpty {
+            var merged = ProcessInfo.processInfo.environment
+            for (key, value) in environment { merged[key] = value.isEmpty ? nil : value }
+            process.environment = merged
+        }
         let out = Pipe(), input = Pipe()
         // stderr goes to a file, so neither stream can fill up and block the child.
         let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("gpt2-cli-\(UUID().uuidString).err")
