@@ -57,4 +57,35 @@ import Testing
         #expect(checked >= 4 * model.config.layerCount)
         #expect(try logits(model) == logits(try GPT2Model.load(directory: out)))
     }
+
+    /// A copy of `name`'s folder whose safetensors header is one byte longer, so every tensor
+    /// starts at an odd address (older writers do this; the format allows it).
+    func misalignedCopy(of name: String) throws -> URL {
+        let source = ReferenceFixture.folder(name)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gpt2-misaligned-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: source.appendingPathComponent("config.json"), to: folder.appendingPathComponent("config.json"))
+        let bytes = [UInt8](try Data(contentsOf: source.appendingPathComponent("model.safetensors")))
+        let length = bytes[0..<8].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        var shifted = withUnsafeBytes(of: UInt64(length + 1).littleEndian) { Array($0) }
+        shifted += bytes[8..<(8 + length)] + [UInt8(ascii: " ")] + bytes[(8 + length)...]
+        try Data(shifted).write(to: folder.appendingPathComponent("model.safetensors"))
+        return folder
+    }
+
+    @Test(arguments: ["odd-f32", "odd-bf16"])
+    func misalignedTensors_areCopiedIntoTheSameLayouts(name: String) throws {
+        let folder = try misalignedCopy(of: name)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = try SafetensorsFile(url: folder.appendingPathComponent("model.safetensors"))
+        #expect(file.orderedTensors.contains { file.isNaturallyAligned($0.name) == false })
+        let aligned = try GPT2Model.load(directory: ReferenceFixture.folder(name))
+        let misaligned = try GPT2Model.load(directory: folder)
+        for (a, b) in zip(aligned.weights.layers[0].matrices, misaligned.weights.layers[0].matrices) {
+            #expect(a.weight.layout == b.weight.layout, "\(a.name)")
+            #expect(a.weight.layout != .inputMajor || a.weight.format == .f32, "\(a.name): half weights are transposed at load")
+        }
+        #expect(try logits(aligned) == logits(misaligned))
+    }
 }
+
