@@ -86,6 +86,17 @@ extension Kernels {
         let k = weight.inputs, n = weight.outputs
         let w = weight.data.assumingMemoryBound(to: UInt16.self)
         let bf16: Int32 = weight.format == .bf16 ? 1 : 0
+        if weight.layout == .inputPanels {
+            // Few rows: one contiguous run of panels per thread (a single stream each); more
+            // rows: blocks of 4 panels (the tile's width), about four per thread.
+            let panels = n / 16, threads = pool?.threadCount ?? 1
+            let piece = m <= 4 ? (panels + threads - 1) / threads
+                : max(4, ((panels + 4 * threads - 1) / (4 * threads) + 3) / 4 * 4)
+            split(panels, piece: max(1, piece), pool: pool) { p0, p1 in
+                gpt2k_half_panels(isa.code, bf16, a, lda, w, m, k, bias, c, ldc, p0, p1, accumulate ? 1 : 0)
+            }
+            return
+        }
         if weight.layout == .inputMajor && m <= halfRowSplitMaxRows {
             halfRowSplit(a: a, lda: lda, w: w, bf16: bf16, bias: bias, c: c, ldc: ldc, m: m, n: n, k: k,
                          accumulate: accumulate, pool: pool, isa: isa)

@@ -42,9 +42,9 @@ public enum Quantizer {
                                 layout: WeightMatrix.Layout) -> WeightMatrix {
         precondition(layout == .outputMajor || (format != .int8 && format != .q4), "\(format) weights are stored output-major.")
         if layout == .inputPanels {
-            precondition(format == .f32, "Only f32 weights are kept in the inputPanels layout.")
-            let f32 = quantize(source, to: .f32, layout: .inputMajor)
-            return f32.packedIntoPanels()
+            precondition(format == .f32 || format == .f16 || format == .bf16,
+                         "Only f32, f16 and bf16 weights are kept in the inputPanels layout.")
+            return quantize(source, to: format, layout: .inputMajor).packedIntoPanels()
         }
         let source = source.inFileLayout()
         switch format {
@@ -64,9 +64,8 @@ public enum Quantizer {
                                  into destination: UnsafeMutableRawPointer) {
         let (k, n) = (source.inputs, source.outputs)
         switch (source.format, source.layout, layout) {
-        case (.f32, .inputMajor, .inputPanels):
-            Kernels.packPanels(source.data.assumingMemoryBound(to: Float.self), k: k, n: n,
-                               into: destination.assumingMemoryBound(to: Float.self))
+        case (.f32, .inputMajor, .inputPanels), (.f16, .inputMajor, .inputPanels), (.bf16, .inputMajor, .inputPanels):
+            Kernels.packPanels(source.data, elementBytes: source.format == .f32 ? 4 : 2, k: k, n: n, into: destination)
         case (.f16, .inputMajor, .outputMajor), (.bf16, .inputMajor, .outputMajor):
             Kernels.transpose16(source.data.assumingMemoryBound(to: UInt16.self), rows: k, columns: n,
                                 into: destination.assumingMemoryBound(to: UInt16.self))

@@ -1,14 +1,16 @@
 extension WeightMatrix {
-    /// Whether an fp32 weight can be kept in the `inputPanels` layout (n a multiple of 16).
-    public var canUsePanels: Bool { format == .f32 && outputs % Self.panelWidth == 0 }
+    /// Whether this weight can be kept in the `inputPanels` layout (f32, f16 or bf16 with n a
+    /// multiple of 16).
+    public var canUsePanels: Bool {
+        (format == .f32 || format == .f16 || format == .bf16) && outputs % Self.panelWidth == 0
+    }
 
-    /// This fp32 `inputMajor` weight copied into the `inputPanels` layout, owning its memory.
+    /// This `inputMajor` weight copied into the `inputPanels` layout, owning its memory.
     public func packedIntoPanels() -> WeightMatrix {
-        precondition(layout == .inputMajor && canUsePanels, "packedIntoPanels needs an f32 [k, n] weight with n a multiple of 16")
+        precondition(layout == .inputMajor && canUsePanels, "packedIntoPanels needs a [k, n] f32/f16/bf16 weight with n a multiple of 16")
         let buffer = WeightBuffer(dataBytes: dataByteCount, scalesBytes: 0)
-        Kernels.packPanels(data.assumingMemoryBound(to: Float.self), k: inputs, n: outputs,
-                           into: buffer.data.assumingMemoryBound(to: Float.self))
-        return WeightMatrix(format: .f32, layout: .inputPanels, inputs: inputs, outputs: outputs,
+        Kernels.packPanels(data, elementBytes: format == .f32 ? 4 : 2, k: inputs, n: outputs, into: buffer.data)
+        return WeightMatrix(format: format, layout: .inputPanels, inputs: inputs, outputs: outputs,
                             data: UnsafeRawPointer(buffer.data), owner: buffer)
     }
 
@@ -17,9 +19,8 @@ extension WeightMatrix {
     public func inFileLayout() -> WeightMatrix {
         guard layout == .inputPanels else { return self }
         let buffer = WeightBuffer(dataBytes: dataByteCount, scalesBytes: 0)
-        Kernels.unpackPanels(data.assumingMemoryBound(to: Float.self), k: inputs, n: outputs,
-                             into: buffer.data.assumingMemoryBound(to: Float.self))
-        return WeightMatrix(format: .f32, layout: .inputMajor, inputs: inputs, outputs: outputs,
+        Kernels.unpackPanels(data, elementBytes: format == .f32 ? 4 : 2, k: inputs, n: outputs, into: buffer.data)
+        return WeightMatrix(format: format, layout: .inputMajor, inputs: inputs, outputs: outputs,
                             data: UnsafeRawPointer(buffer.data), owner: buffer)
     }
 }
@@ -42,6 +43,38 @@ extension Kernels {
                 c0 = c1
             }
             r0 = r1
+        }
+    }
+}
+
+extension Kernels {
+    /// `packPanels` for elements of `elementBytes` bytes (4: fp32, 2: fp16 / bf16).
+    public static func packPanels(_ source: UnsafeRawPointer, elementBytes: Int, k: Int, n: Int, into panels: UnsafeMutableRawPointer) {
+        if elementBytes == 4 {
+            packPanels(source.assumingMemoryBound(to: Float.self), k: k, n: n, into: panels.assumingMemoryBound(to: Float.self))
+            return
+        }
+        precondition(n % 16 == 0, "packPanels needs n to be a multiple of 16 (n = \(n))")
+        for j in 0..<(n / 16) {
+            for p in 0..<k {
+                (panels + ((j * k + p) * 16) * elementBytes).copyMemory(from: source + (p * n + j * 16) * elementBytes,
+                                                                        byteCount: 16 * elementBytes)
+            }
+        }
+    }
+
+    /// The inverse of `packPanels(_:elementBytes:k:n:into:)`.
+    public static func unpackPanels(_ panels: UnsafeRawPointer, elementBytes: Int, k: Int, n: Int, into target: UnsafeMutableRawPointer) {
+        if elementBytes == 4 {
+            unpackPanels(panels.assumingMemoryBound(to: Float.self), k: k, n: n, into: target.assumingMemoryBound(to: Float.self))
+            return
+        }
+        precondition(n % 16 == 0, "unpackPanels needs n to be a multiple of 16 (n = \(n))")
+        for j in 0..<(n / 16) {
+            for p in 0..<k {
+                (target + (p * n + j * 16) * elementBytes).copyMemory(from: panels + ((j * k + p) * 16) * elementBytes,
+                                                                      byteCount: 16 * elementBytes)
+            }
         }
     }
 }

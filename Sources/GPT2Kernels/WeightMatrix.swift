@@ -6,7 +6,7 @@
 /// | format | layout | `data` | `scales` |
 /// |---|---|---|---|
 /// | f32, f16, bf16 | inputMajor, outputMajor | elements, row-major in the layout | nil |
-/// | f32 | inputPanels | Float [n / 16][k][16] | nil |
+/// | f32, f16, bf16 | inputPanels | elements [n / 16][k][16] | nil |
 /// | int8 | outputMajor | Int8 [n, k], symmetric: w = q * scale[row] | Float [n] |
 /// | q4 | outputMajor | UInt8 [n, k / 2]: blocks of 32 along k, low nibble first, w = (q - 8) * scale | Float16 bits (UInt16) [n, k / 32] |
 ///
@@ -22,8 +22,8 @@ public struct WeightMatrix: @unchecked Sendable {
         /// [n, k] row-major: nn.Linear's layout, and the tied LM head (wte is [vocab, C]).
         case outputMajor
         /// [k, n] cut into panels of 16 columns, panel after panel, each `k` rows of 16
-        /// contiguous floats: element (p, j) at `((j / 16) * k + p) * 16 + j % 16`. f32 only,
-        /// n a multiple of 16. The kernels' own layout, prepared once at load from Conv1D's
+        /// contiguous elements: element (p, j) at `((j / 16) * k + p) * 16 + j % 16`. f32, f16
+        /// or bf16, n a multiple of 16. The kernels' own layout, prepared once at load from Conv1D's
         /// [k, n]: one token's product streams every panel in memory order with its 16 sums in
         /// registers, and prompt tiles read the panels as they are, with no packing per call.
         case inputPanels
@@ -49,8 +49,8 @@ public struct WeightMatrix: @unchecked Sendable {
                 scales: UnsafeRawPointer? = nil, owner: AnyObject?) {
         precondition(format == .f32 || format == .f16 || format == .bf16 || layout == .outputMajor,
                      "\(format) weights are stored output-major ([n, k])")
-        precondition(layout != .inputPanels || (format == .f32 && outputs % Self.panelWidth == 0),
-                     "inputPanels weights are f32 with n a multiple of \(Self.panelWidth)")
+        precondition(layout != .inputPanels || ((format == .f32 || format == .f16 || format == .bf16) && outputs % Self.panelWidth == 0),
+                     "inputPanels weights are f32, f16 or bf16 with n a multiple of \(Self.panelWidth)")
         precondition(format != .q4 || inputs % Self.q4BlockSize == 0, "q4 weights need k divisible by \(Self.q4BlockSize)")
         precondition((format == .int8 || format == .q4) == (scales != nil), "\(format) weights \((format == .int8 || format == .q4) ? "need" : "take no") scales")
         self.format = format

@@ -3,13 +3,14 @@ import GPT2Kernels
 
 extension WeightMatrix {
     /// The layout the model computes this weight from, as `GPT2Weights.load` gives it: fp32
-    /// [k, n] with n a multiple of 16 in `inputPanels`, fp16 / bf16 [k, n] transposed to
-    /// [n, k]; otherwise its own layout.
+    /// [k, n] with n a multiple of 16 in `inputPanels`, fp16 / bf16 [k, n] in `inputPanels` too
+    /// on AVX-512 CPUs (n a multiple of 16), else transposed to [n, k]; otherwise its own layout.
     public var computeLayout: WeightMatrix.Layout {
         guard layout == .inputMajor, inputs > 0 else { return layout }
         switch format {
         case .f32 where canUsePanels: return .inputPanels
-        case .f16, .bf16: return .outputMajor
+        // 16-bit panels have vector kernels on AVX-512 only; elsewhere [n, k] streams best.
+        case .f16, .bf16: return canUsePanels && LinearISA.detected >= .avx512 ? .inputPanels : .outputMajor
         default: return layout
         }
     }
