@@ -8,8 +8,9 @@ extension GEMM {
     /// `C = A · B` with B `[k, n]` for a few rows of A (batched decode, m = 3...24): the product
     /// is still bound by reading B, so B is read strictly in memory order, a block of whole rows
     /// at a time (each thread takes one contiguous run of blocks), copied to a padded buffer in
-    /// L2, and multiplied there by 6x16 / 4x16 register tiles. Thread 0 accumulates into C;
-    /// other threads into their own partial sums, added to C at the end.
+    /// L2, and multiplied there by 6x16 / 4x16 register tiles. The first item accumulates into
+    /// C, the others into their own partial sums, added to C at the end in item order: the same
+    /// bits whichever thread runs which item.
     static func streamed(_ o: MatmulOperands, pool: ThreadPool?) {
         let kc = depthBlockStreamed(n: o.n)
         let threads = pool?.threadCount ?? 1
@@ -29,19 +30,21 @@ extension GEMM {
             copies.deallocate()
         }
         GEMV.initialize(o)
-        let run = { (block: Int, thread: Int) in
+        // Sums go by item, not by thread (item 0 into C, item t into partial buffer t - 1, added
+        // in item order), so the result does not depend on which thread ran which item.
+        let run = { (block: Int, thread: Int, item: Int) in
             let depth = block * kc
             let depthCount = min(kc, o.k - depth)
             // One sequential pass over the block; the tiles then read the copy column-wise.
             let block = copies + thread * kc * ldp
             copyRows(o.b + depth * o.ldb, o.ldb, rows: depthCount, columns: o.n, into: block, ldp)
             var target = o.c, ldt = o.ldc
-            if thread > 0, let partials {
-                target = partials + (thread - 1) * o.m * o.n
+            if item > 0, let partials {
+                target = partials + (item - 1) * o.m * o.n
                 ldt = o.n
-                if !used[thread] {
+                if !used[item] {
                     target.initialize(repeating: 0, count: o.m * o.n)
-                    used[thread] = true
+                    used[item] = true
                 }
             }
             for panel in 0..<panels {
@@ -76,16 +79,16 @@ extension GEMM {
         // Each item is a contiguous run of blocks, so each thread streams one region of B.
         let items = min(blocks, threads)
         let runRange = { (item: Int, thread: Int) in
-            for block in (item * blocks / items)..<((item + 1) * blocks / items) { run(block, thread) }
+            for block in (item * blocks / items)..<((item + 1) * blocks / items) { run(block, thread, item) }
         }
         if let pool, items > 1 {
             pool.parallelFor(items, withThreadIndex: runRange)
         } else {
-            for block in 0..<blocks { run(block, 0) }
+            for item in 0..<items { runRange(item, 0) }
         }
         guard let partials else { return }
-        for thread in 1..<threads where used[thread] {
-            let source = partials + (thread - 1) * o.m * o.n
+        for item in 1..<max(1, items) where used[item] {
+            let source = partials + (item - 1) * o.m * o.n
             for i in 0..<o.m {
                 GEMV.add(source + i * o.n, into: o.c + i * o.ldc, count: o.n)
             }

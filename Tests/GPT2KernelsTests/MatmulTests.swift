@@ -1,3 +1,4 @@
+import Foundation
 import GPT2Kernels
 import Testing
 
@@ -73,6 +74,33 @@ struct MatmulTests {
                 }
             }
         }
+    }
+
+    /// With one pool, a call gives the same bits whichever thread picks up which piece of work
+    /// (a sum grouped by thread would change with scheduling, and with it greedy output): a call
+    /// made while the pool is busy runs every piece on the calling thread, and must agree with
+    /// a normal call bit for bit.
+    @Test(arguments: [(1, 768, 300, false), (7, 768, 300, false), (7, 300, 768, false), (40, 96, 100, false),
+                      (3, 64, 500, true), (9, 64, 500, true)])
+    func matmul_sameBitsWhicheverThreadRunsAPiece(m: Int, k: Int, n: Int, transposedB: Bool) {
+        var rng = SplitMix64(seed: UInt64(m * 7 + k + n))
+        let a = rng.floats(m * k), b = rng.floats(k * n)
+        let pool = ThreadPool(threadCount: 2)
+        func product() -> [Float] {
+            var c = [Float](repeating: 0, count: m * n)
+            a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+                Kernels.matmul(a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: transposedB ? k : n, transposedB: transposedB,
+                               bias: nil, c: pc.baseAddress!, ldc: n, m: m, n: n, k: k, pool: pool)
+            } } }
+            return c
+        }
+        let normal = product()
+        let inline = UnsafeMutablePointer<[Float]>.allocate(capacity: 1)
+        defer { inline.deinitialize(count: 1); inline.deallocate() }
+        inline.initialize(to: [])
+        pool.parallelFor(2) { item in if item == 0 { inline.pointee = product() } }
+        #expect(inline.pointee.map(\.bitPattern) == normal.map(\.bitPattern))
+        #expect(product().map(\.bitPattern) == normal.map(\.bitPattern))
     }
 
     @Test
