@@ -1,4 +1,4 @@
-// Loads of 16-bit weights widened to fp32, shared by half_linear.c and half_row_split.c.
+// Loads of 16-bit weights widened to fp32, shared by half_linear.c and panels.c.
 #ifndef CGPT2KERNELS_HALF_H
 #define CGPT2KERNELS_HALF_H
 

@@ -7,8 +7,9 @@ import CGPT2Kernels
 ///   memory order (the prefetchers' best case: measured ~2x the throughput of interleaved
 ///   streams on this class of machine), keeping the 16 sums of each row in registers, so no
 ///   partial results go through memory.
-/// - More rows (prompts, batches): 6x16 register tiles read the panels as they are; only A is
-///   packed (once per call, `m * k` floats), the weight never is.
+/// - More rows (prompts, batches): register tiles read the panels as they are, never packing
+///   the weight: the AVX-512 C tiles of `panels.c` (6 rows x 64 columns), elsewhere GEMM's 6x16
+///   tile over A packed once per call (`m * k` floats), a depth block at a time.
 enum PanelGEMM {
     typealias V = SIMD16<Float>
 
@@ -18,17 +19,12 @@ enum PanelGEMM {
     /// Up to this many rows, panels are streamed even where the AVX-512 C tiles exist (measured
     /// on Zen 4 for 124M's shapes: 4 rows stream as fast as the tiles, 8 alike, 16 ~20% slower).
     static let streamMaxRowsBeforeCTiles = 4
-    /// Depth of one block of the tiled path: a 16-column panel block (`kc * 64` bytes) stays
-    /// in L1 while every row panel of A passes over it.
-    static let depthBlock = 256
 
     static func run(_ o: MatmulOperands, pool: ThreadPool?, isa: LinearISA) {
         precondition(o.n % 16 == 0, "inputPanels weights need n to be a multiple of 16 (n = \(o.n))")
         if o.m > streamMaxRowsBeforeCTiles && isa >= .avx512 {
-            let panels = o.n / 16, threads = pool?.threadCount ?? 1
-            // Blocks of 4 panels (the C tile's width), about four work items per thread.
-            let piece = max(4, ((panels + 4 * threads - 1) / (4 * threads) + 3) / 4 * 4)
-            o.split(panels, piece: piece, pool: pool) { p0, p1 in
+            let panels = o.n / 16
+            o.split(panels, piece: panelPiece(panels: panels, rows: o.m, threads: pool?.threadCount ?? 1), pool: pool) { p0, p1 in
                 _ = gpt2k_f32_panels(isa.code, o.a, o.lda, o.b, o.m, o.k, o.bias, o.c, o.ldc, p0, p1, o.accumulate ? 1 : 0)
             }
             return
@@ -38,6 +34,14 @@ enum PanelGEMM {
         } else {
             tiled(o, pool: pool)
         }
+    }
+
+    /// Panels per work item for the C kernels (fp32 tiles, 16-bit panels): up to
+    /// `streamMaxRowsBeforeCTiles` rows, one contiguous run per thread (a single stream each);
+    /// beyond, blocks of 4 panels (the tile's width), about four items per thread.
+    static func panelPiece(panels: Int, rows: Int, threads: Int) -> Int {
+        if rows <= streamMaxRowsBeforeCTiles { return max(1, (panels + threads - 1) / threads) }
+        return max(4, ((panels + 4 * threads - 1) / (4 * threads) + 3) / 4 * 4)
     }
 
     // MARK: - Few rows: stream the panels
@@ -160,7 +164,7 @@ enum PanelGEMM {
         o.split(panels, piece: piece, pool: pool) { first, end in
             var pc = 0
             while pc < o.k {
-                let kc = min(depthBlock, o.k - pc)
+                let kc = min(GEMM.depthBlock, o.k - pc)
                 for j in first..<end {
                     let panel = o.b + (j * o.k + pc) * 16
                     for rowPanel in 0..<rowPanels {
@@ -174,38 +178,7 @@ enum PanelGEMM {
     }
 }
 
-extension Kernels {
-    /// Copies a row-major `[k, n]` fp32 matrix into the `inputPanels` layout (`n` a multiple
-    /// of 16). `source` and `panels` must not overlap.
-    public static func packPanels(_ source: UnsafePointer<Float>, k: Int, n: Int, into panels: UnsafeMutablePointer<Float>) {
-        precondition(n % 16 == 0, "packPanels needs n to be a multiple of 16 (n = \(n))")
-        for j in 0..<(n / 16) {
-            let dst = panels + j * k * 16
-            for p in 0..<k {
-                storeV(loadV(source + p * n + j * 16), dst + p * 16)
-            }
-        }
-    }
-
-    /// The inverse of `packPanels`: `inputPanels` back to row-major `[k, n]`.
-    public static func unpackPanels(_ panels: UnsafePointer<Float>, k: Int, n: Int, into target: UnsafeMutablePointer<Float>) {
-        precondition(n % 16 == 0, "unpackPanels needs n to be a multiple of 16 (n = \(n))")
-        for j in 0..<(n / 16) {
-            let src = panels + j * k * 16
-            for p in 0..<k {
-                storeV(loadV(src + p * 16), target + p * n + j * 16)
-            }
-        }
-    }
-}
-
 // File-local copies of the vector load/store: without whole-module optimization (debug
 // builds) a helper from another file is a real call inside the inner loop.
 @inline(__always)
 private func loadV(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
-
-@inline(__always)
-private func loadV(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
-
-@inline(__always)
-private func storeV(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }

@@ -16,8 +16,8 @@ extension Kernels {
     ///   is at most `sum_blocks s_block / 2 · sum_(p in block) |w[p, j]|` plus fp32 rounding.
     /// A row of `a` with a non-finite value gives NaN outputs in that row for int8 and q4.
     ///
-    /// The narrow formats run C kernels (`CGPT2Kernels`) at the best `LinearISA` this CPU has;
-    /// the weights are used in their stored layout, with no derived data to prepare at load.
+    /// The narrow formats, and panel weights for many rows, run C kernels (`CGPT2Kernels`) at the
+    /// best `LinearISA` this CPU has; every layout of `WeightMatrix` is computed from as it is.
     public static func linear(a: UnsafePointer<Float>, lda: Int, weight: WeightMatrix, bias: UnsafePointer<Float>?,
                               c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, accumulate: Bool = false,
                               pool: ThreadPool?) {
@@ -33,14 +33,14 @@ extension Kernels {
         precondition(isa.isSupported, "Kernels.linear was asked for \(isa), which this CPU does not support.")
         let k = weight.inputs, n = weight.outputs
         if m <= 0 || n <= 0 { return }
+        if k <= 0 {
+            for i in 0..<m {
+                for j in 0..<n { c[i * ldc + j] = (accumulate ? c[i * ldc + j] : 0) + (bias?[j] ?? 0) }
+            }
+            return
+        }
         if weight.format == .f32 && weight.layout == .inputPanels {
             precondition(lda >= k && ldc >= n, "Kernels.linear: a row stride is smaller than its row (lda \(lda), k \(k), ldc \(ldc), n \(n)).")
-            if k <= 0 {
-                for i in 0..<m {
-                    for j in 0..<n { c[i * ldc + j] = (accumulate ? c[i * ldc + j] : 0) + (bias?[j] ?? 0) }
-                }
-                return
-            }
             PanelGEMM.run(MatmulOperands(a: a, lda: lda, b: weight.data.assumingMemoryBound(to: Float.self), ldb: 16,
                                          bias: bias, c: c, ldc: ldc, m: m, n: n, k: k, accumulate: accumulate),
                           pool: pool, isa: isa)
@@ -51,12 +51,6 @@ extension Kernels {
             matmul(a: a, lda: lda, b: weight.data.assumingMemoryBound(to: Float.self),
                    ldb: transposed ? k : n, transposedB: transposed,
                    bias: bias, c: c, ldc: ldc, m: m, n: n, k: k, accumulate: accumulate, pool: pool)
-            return
-        }
-        if k <= 0 {
-            for i in 0..<m {
-                for j in 0..<n { c[i * ldc + j] = (accumulate ? c[i * ldc + j] : 0) + (bias?[j] ?? 0) }
-            }
             return
         }
         switch weight.format {
@@ -87,19 +81,10 @@ extension Kernels {
         let w = weight.data.assumingMemoryBound(to: UInt16.self)
         let bf16: Int32 = weight.format == .bf16 ? 1 : 0
         if weight.layout == .inputPanels {
-            // Few rows: one contiguous run of panels per thread (a single stream each); more
-            // rows: blocks of 4 panels (the tile's width), about four per thread.
-            let panels = n / 16, threads = pool?.threadCount ?? 1
-            let piece = m <= 4 ? (panels + threads - 1) / threads
-                : max(4, ((panels + 4 * threads - 1) / (4 * threads) + 3) / 4 * 4)
-            split(panels, piece: max(1, piece), pool: pool) { p0, p1 in
+            split(n / 16, piece: PanelGEMM.panelPiece(panels: n / 16, rows: m, threads: pool?.threadCount ?? 1),
+                  pool: pool) { p0, p1 in
                 gpt2k_half_panels(isa.code, bf16, a, lda, w, m, k, bias, c, ldc, p0, p1, accumulate ? 1 : 0)
             }
-            return
-        }
-        if weight.layout == .inputMajor && m <= halfRowSplitMaxRows {
-            halfRowSplit(a: a, lda: lda, w: w, bf16: bf16, bias: bias, c: c, ldc: ldc, m: m, n: n, k: k,
-                         accumulate: accumulate, pool: pool, isa: isa)
             return
         }
         let outputMajor: Int32 = weight.layout == .outputMajor ? 1 : 0
@@ -147,34 +132,6 @@ extension Kernels {
             split(n, piece: piece, pool: pool) { j0, j1 in
                 gpt2k_q4_linear(isa.code, scratch.baseAddress, m, k, w, scales, bias, c, ldc, j0, j1, accumulate ? 1 : 0)
             }
-        }
-    }
-
-    /// Up to this many rows, [k, n] fp16 / bf16 weights are split over k (each thread streams a
-    /// contiguous slab of rows, the hardware prefetchers' best case) instead of over n (short
-    /// strided runs of every row): about twice the throughput from memory.
-    static let halfRowSplitMaxRows = 4
-
-    /// `linear` for [k, n] half weights and few rows: each of `2 · threads` work items sums a
-    /// slab of k into its own m x n partial result, then the calling thread adds the slabs.
-    static func halfRowSplit(a: UnsafePointer<Float>, lda: Int, w: UnsafePointer<UInt16>, bf16: Int32,
-                             bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int,
-                             accumulate: Bool, pool: ThreadPool?, isa: LinearISA) {
-        let threads = pool?.threadCount ?? 1
-        let pieces = min(k, threads == 1 ? 1 : 2 * threads)
-        let slab = (k + pieces - 1) / pieces
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: pieces * m * n) { buffer in
-            let partials = buffer.baseAddress!
-            let body = { (t: Int) in
-                let p0 = min(k, t * slab), p1 = min(k, p0 + slab)
-                gpt2k_half_partial_rows(isa.code, bf16, a, lda, w, m, n, p0, p1, partials + t * m * n)
-            }
-            if let pool, pieces > 1 {
-                pool.parallelFor(pieces, body)
-            } else {
-                for t in 0..<pieces { body(t) }
-            }
-            gpt2k_sum_partials(partials, pieces, m, n, bias, c, ldc, accumulate ? 1 : 0)
         }
     }
 

@@ -34,10 +34,9 @@ public enum Quantizer {
         return quantize(source, to: format, layout: layout)
     }
 
-    /// `quantize` into a chosen layout (int8 and q4 only exist output-major). For one
-    /// activation row, f16 / bf16 weights stream about 40% faster output-major ([n, k], each
-    /// output a dot product along a contiguous row) than in Hugging Face's [k, n] Conv1D layout,
-    /// so a model that decodes from fp16 may transpose its Conv1D weights once at load.
+    /// `quantize` into a chosen layout (int8 and q4 only exist output-major; `inputPanels` is for
+    /// f32, f16 and bf16). The model's loader picks the layout per weight (`computeLayout` in
+    /// GPT2Model): Hugging Face's [k, n] Conv1D layout streams slowest for one activation row.
     public static func quantize(_ source: WeightMatrix, to format: WeightMatrix.Format,
                                 layout: WeightMatrix.Layout) -> WeightMatrix {
         precondition(layout == .outputMajor || (format != .int8 && format != .q4), "\(format) weights are stored output-major.")

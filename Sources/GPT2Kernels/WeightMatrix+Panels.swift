@@ -48,32 +48,26 @@ extension Kernels {
 }
 
 extension Kernels {
-    /// `packPanels` for elements of `elementBytes` bytes (4: fp32, 2: fp16 / bf16).
+    /// Copies a row-major `[k, n]` matrix of `elementBytes`-byte elements (4: fp32, 2: fp16 /
+    /// bf16) into the `inputPanels` layout `[n / 16][k][16]` (n a multiple of 16). `source` and
+    /// `panels` must not overlap.
     public static func packPanels(_ source: UnsafeRawPointer, elementBytes: Int, k: Int, n: Int, into panels: UnsafeMutableRawPointer) {
-        if elementBytes == 4 {
-            packPanels(source.assumingMemoryBound(to: Float.self), k: k, n: n, into: panels.assumingMemoryBound(to: Float.self))
-            return
-        }
         precondition(n % 16 == 0, "packPanels needs n to be a multiple of 16 (n = \(n))")
+        let row = 16 * elementBytes
         for j in 0..<(n / 16) {
             for p in 0..<k {
-                (panels + ((j * k + p) * 16) * elementBytes).copyMemory(from: source + (p * n + j * 16) * elementBytes,
-                                                                        byteCount: 16 * elementBytes)
+                (panels + (j * k + p) * row).copyMemory(from: source + (p * n + j * 16) * elementBytes, byteCount: row)
             }
         }
     }
 
-    /// The inverse of `packPanels(_:elementBytes:k:n:into:)`.
+    /// The inverse of `packPanels`: `inputPanels` back to row-major `[k, n]`.
     public static func unpackPanels(_ panels: UnsafeRawPointer, elementBytes: Int, k: Int, n: Int, into target: UnsafeMutableRawPointer) {
-        if elementBytes == 4 {
-            unpackPanels(panels.assumingMemoryBound(to: Float.self), k: k, n: n, into: target.assumingMemoryBound(to: Float.self))
-            return
-        }
         precondition(n % 16 == 0, "unpackPanels needs n to be a multiple of 16 (n = \(n))")
+        let row = 16 * elementBytes
         for j in 0..<(n / 16) {
             for p in 0..<k {
-                (target + (p * n + j * 16) * elementBytes).copyMemory(from: panels + ((j * k + p) * 16) * elementBytes,
-                                                                      byteCount: 16 * elementBytes)
+                (target + (p * n + j * 16) * elementBytes).copyMemory(from: panels + (j * k + p) * row, byteCount: row)
             }
         }
     }

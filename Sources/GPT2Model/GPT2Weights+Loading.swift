@@ -70,7 +70,7 @@ extension GPT2Weights {
     }
 
     /// `stored` rearranged into the layout the kernels stream fastest (`WeightMatrix.computeLayout`:
-    /// fp32 Conv1D weights into 16-column panels, fp16 / bf16 ones transposed to [n, k]), in place
+    /// Conv1D weights into 16-column panels, or fp16 / bf16 ones off AVX-512 to [n, k]), in place
     /// in the checkpoint's memory (the file itself is untouched) so the model still holds one copy
     /// of its weights; a copy only when the tensor is misaligned or its pages cannot be written.
     private static func inComputeLayout(_ stored: WeightMatrix, file: SafetensorsFile, info: TensorInfo,

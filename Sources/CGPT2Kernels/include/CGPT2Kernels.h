@@ -57,18 +57,6 @@ void gpt2k_half_linear(int isa, int bf16, int output_major, const float *a, long
                        long m, long n, long k, const float *bias, float *c, long ldc, long j0, long j1,
                        int accumulate);
 
-/// One-activation-row-at-a-time form for [k, n] weights, split over k instead of n so each
-/// thread streams a contiguous slab of rows: `partial[i, j] = sum_{p in [p0, p1)} a[i, p] * w[p, j]`
-/// for every j < n and i < m (m <= 4); `partial` is m rows of n floats. Combine the slabs with
-/// gpt2k_sum_partials.
-void gpt2k_half_partial_rows(int isa, int bf16, const float *a, long lda, const uint16_t *w, long m, long n,
-                             long p0, long p1, float *partial);
-
-/// `c[i, j] (+)= (partials[0][i, j] + ... + partials[count - 1][i, j]) + bias[j]`, summed in that
-/// order; `partials` holds `count` blocks of m x n floats back to back. `bias` may be NULL.
-void gpt2k_sum_partials(const float *partials, long count, long m, long n, const float *bias, float *c, long ldc,
-                        int accumulate);
-
 // MARK: int8 weights (per-output-row scale), activations quantized per row to u8
 
 /// Bytes of scratch (at least 4-byte aligned; 64 is best) that the int8 activations of m rows of k need at `isa`.
