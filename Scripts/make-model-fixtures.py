@@ -32,6 +32,7 @@ import torch  # noqa: E402
 import transformers  # noqa: E402
 from safetensors.torch import load_file, save_file  # noqa: E402
 from transformers import GPT2Config, GPT2LMHeadModel, GPT2Model, GPT2Tokenizer  # noqa: E402
+from fixture_json import dumps  # noqa: E402  (Scripts/, beside this file)
 
 REPO = Path(__file__).resolve().parent.parent
 RESOURCES = REPO / "Sources" / "GPT2Tokenizer" / "Resources"
@@ -61,24 +62,6 @@ def f32(x: float) -> float:
 
 def f64(x: float) -> float:
     return float(x)
-
-
-def dumps(obj, indent: int = 0) -> str:
-    """JSON with lists of scalars kept on one line (compact but readable)."""
-    pad = "  " * indent
-    inner = "  " * (indent + 1)
-    if isinstance(obj, dict):
-        if not obj:
-            return "{}"
-        items = [f"{inner}{json.dumps(k)}: {dumps(v, indent + 1)}" for k, v in obj.items()]
-        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
-    if isinstance(obj, list):
-        if all(not isinstance(v, (dict, list)) for v in obj):
-            return "[" + ", ".join(json.dumps(v, allow_nan=False) for v in obj) + "]"
-        items = [f"{inner}{dumps(v, indent + 1)}" for v in obj]
-        return "[\n" + ",\n".join(items) + "\n" + pad + "]"
-    return json.dumps(obj, allow_nan=False, ensure_ascii=False)
-
 
 # ---------------------------------------------------------------------- tokenizer
 

@@ -45,6 +45,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import transformers  # noqa: E402
 from transformers import GPT2Config, GPT2LMHeadModel  # noqa: E402
+from fixture_json import dumps  # noqa: E402  (Scripts/, beside this file)
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "Tests" / "Fixtures" / "models" / "trained-bytes"
@@ -83,22 +84,6 @@ transformers.logging.set_verbosity_error()
 transformers.utils.logging.disable_progress_bar()
 torch.set_num_threads(1)
 torch.use_deterministic_algorithms(True)
-
-
-def dumps(obj, indent: int = 0) -> str:
-    """JSON with lists of scalars kept on one line (compact but readable)."""
-    pad = "  " * indent
-    inner = "  " * (indent + 1)
-    if isinstance(obj, dict):
-        items = [f"{inner}{json.dumps(k)}: {dumps(v, indent + 1)}" for k, v in obj.items()]
-        return "{\n" + ",\n".join(items) + "\n" + pad + "}" if items else "{}"
-    if isinstance(obj, list):
-        if all(not isinstance(v, (dict, list)) for v in obj):
-            return "[" + ", ".join(json.dumps(v, allow_nan=False) for v in obj) + "]"
-        items = [f"{inner}{dumps(v, indent + 1)}" for v in obj]
-        return "[\n" + ",\n".join(items) + "\n" + pad + "]"
-    return json.dumps(obj, allow_nan=False, ensure_ascii=False)
-
 
 def read_texts() -> tuple[dict[str, bytes], bytes]:
     """(training files by name, held-out text): every regular file, symlinks skipped."""
