@@ -98,17 +98,12 @@ GPT2K_INLINE gpt2k_int8_acts gpt2k_int8_layout(int isa, void *scratch, long m, l
     return acts;
 }
 
-/// q4 activations, per row (stride 2 * kpad bytes, kpad = k rounded up to 128): codes [kpad] s8
-/// in groups of 4 blocks (128 elements): the even elements of blocks 0..3 (16 each), then the odd
-/// ones, matching the low and high nibbles of 64 weight bytes; then per group 16 float lanes
-/// (lanes 4b..4b+3 hold block b's scale) and 16 int32 lanes (lane 4b holds -8 * the sum of block
-/// b's codes, the others 0). Missing blocks of the last group are zero.
-GPT2K_INLINE long gpt2k_q4_row_bytes(long k) { return 2 * gpt2k_round_up(k > 0 ? k : 1, 128); }
-
-GPT2K_INLINE long gpt2k_q4_position(long p) {
-    long group = p / 128, block = (p / 32) % 4, t = p % 32;
-    return group * 128 + (t & 1) * 64 + block * 16 + t / 2;
-}
+/// q4 activations, per row (stride gpt2k_q4_row_bytes, a multiple of 64): codes [kc] s8 in
+/// natural order (kc = k rounded up to 64, padding zero), then per block of 32 its scale (float)
+/// and, after all scales, its compensation -8 * sum of the block's codes (int32), which turns
+/// the sum of unsigned nibbles times codes into the sum of (nibble - 8) times codes.
+GPT2K_INLINE long gpt2k_q4_codes_bytes(long k) { return gpt2k_round_up(k > 0 ? k : 1, 64); }
+GPT2K_INLINE long gpt2k_q4_row_bytes(long k) { return gpt2k_round_up(gpt2k_q4_codes_bytes(k) + 8 * (k / 32), 64); }
 
 #if GPT2K_X86
 /// The packed-panel VNNI kernel for m >= GPT2K_INT8_GEMM_MIN_ROWS (int8_gemm.c); `panel` holds

@@ -1,5 +1,5 @@
-// Dynamic per-block s8 quantization of the activations that multiply q4 weights, written in the
-// permuted layout the q4 kernels read (see gpt2k_q4_row_bytes in common.h).
+// Dynamic per-block s8 quantization of the activations that multiply q4 weights, in the layout
+// the q4 kernels read (see gpt2k_q4_row_bytes in common.h).
 #include "common.h"
 
 size_t gpt2k_q4_scratch_bytes(long m, long k) { return (size_t)(m * gpt2k_q4_row_bytes(k)); }
@@ -7,9 +7,11 @@ size_t gpt2k_q4_scratch_bytes(long m, long k) { return (size_t)(m * gpt2k_q4_row
 /// Quantizes one row; the same arithmetic at every level (the x86 wrappers only let clang
 /// vectorize it), so every level reads identical codes.
 GPT2K_INLINE void q4_quantize_row(const float *x, long k, int8_t *row) {
-    long kpad = gpt2k_round_up(k > 0 ? k : 1, 128);
-    memset(row, 0, (size_t)(2 * kpad));
-    for (long block = 0; block < k / 32; block++) {
+    long kc = gpt2k_q4_codes_bytes(k), blocks = k / 32;
+    float *scales = (float *)(row + kc);
+    int32_t *compensation = (int32_t *)(row + kc + 4 * blocks);
+    memset(row + k, 0, (size_t)(kc - k));
+    for (long block = 0; block < blocks; block++) {
         const float *v = x + 32 * block;
         float amax = 0, poison = 0;
         for (int t = 0; t < 32; t++) {
@@ -29,14 +31,11 @@ GPT2K_INLINE void q4_quantize_row(const float *x, long k, int8_t *row) {
         for (int t = 0; t < 32; t++) {
             float q = nearbyintf(v[t] * inverse);
             q = q < -127 ? -127 : (q > 127 ? 127 : q);
-            row[gpt2k_q4_position(32 * block + t)] = (int8_t)q;
+            row[32 * block + t] = (int8_t)q;
             sum += (int32_t)q;
         }
-        long group = block / 4, lane = 4 * (block % 4);
-        float *scales = (float *)(row + kpad + 128 * group);
-        int32_t *compensation = (int32_t *)(row + kpad + 128 * group + 64);
-        for (int t = 0; t < 4; t++) scales[lane + t] = scale;
-        compensation[lane] = -8 * sum;
+        scales[block] = scale;
+        compensation[block] = -8 * sum;
     }
 }
 

@@ -13,7 +13,9 @@ extension Kernels {
     ///   exactly in integers, so the error is at most `s / 2 · sum_p |w[p, j]|` plus fp32
     ///   rounding, and the result does not depend on `m`, the thread count or the ISA.
     /// - q4: each block of 32 activations is quantized to s8 with scale `max|a| / 127`: the error
-    ///   is at most `sum_blocks s_block / 2 · sum_(p in block) |w[p, j]|` plus fp32 rounding.
+    ///   is at most `sum_blocks s_block / 2 · sum_(p in block) |w[p, j]|` plus fp32 rounding; the
+    ///   block sums are exact integers added in the same fp32 steps everywhere, so the result
+    ///   depends neither on `m`, the thread count, the ISA nor the layout.
     /// A row of `a` with a non-finite value gives NaN outputs in that row for int8 and q4.
     ///
     /// The narrow formats, and panel weights for many rows, run C kernels (`CGPT2Kernels`) at the
@@ -126,11 +128,14 @@ extension Kernels {
         let k = weight.inputs, n = weight.outputs
         let w = weight.data.assumingMemoryBound(to: UInt8.self)
         let scales = weight.scales!.assumingMemoryBound(to: UInt16.self)
-        let piece = columnPiece(n: n, unit: 4, threads: pool?.threadCount ?? 1)
+        let panels = weight.layout == .inputPanels
+        // Panels split on panel boundaries (a piece may end inside the last, partial one).
+        let piece = columnPiece(n: n, unit: panels ? WeightMatrix.panelWidth : 4, threads: pool?.threadCount ?? 1)
         withUnsafeTemporaryAllocation(byteCount: gpt2k_q4_scratch_bytes(m, k), alignment: 64) { scratch in
             gpt2k_q4_quantize_activations(isa.code, a, lda, m, k, scratch.baseAddress)
             split(n, piece: piece, pool: pool) { j0, j1 in
-                gpt2k_q4_linear(isa.code, scratch.baseAddress, m, k, w, scales, bias, c, ldc, j0, j1, accumulate ? 1 : 0)
+                gpt2k_q4_linear(isa.code, scratch.baseAddress, m, k, n, panels ? 1 : 0, w, scales, bias, c, ldc, j0, j1,
+                                accumulate ? 1 : 0)
             }
         }
     }
@@ -189,10 +194,10 @@ extension NaiveKernels {
             let q = w.data.load(fromByteOffset: index, as: Int8.self)
             return Float(q) * w.scales!.load(fromByteOffset: j * 4, as: Float.self)
         case .q4:
-            let byte = w.data.load(fromByteOffset: index / 2, as: UInt8.self)
-            let q = Int(index % 2 == 0 ? byte & 0x0F : byte >> 4) - 8
-            let blocks = w.inputs / WeightMatrix.q4BlockSize
-            let bits = w.scales!.load(fromByteOffset: (j * blocks + p / WeightMatrix.q4BlockSize) * 2, as: UInt16.self)
+            let place = WeightMatrix.q4Position(layout: w.layout, k: w.inputs, n: w.outputs, input: p, output: j)
+            let byte = w.data.load(fromByteOffset: place.byte, as: UInt8.self)
+            let q = Int(place.high ? byte >> 4 : byte & 0x0F) - 8
+            let bits = w.scales!.load(fromByteOffset: place.scale * 2, as: UInt16.self)
             return Float(q) * Float(Float16(bitPattern: bits))
         }
     }

@@ -7,7 +7,7 @@ import Dispatch
 /// - int8 (output-major): symmetric per output row, `scale = max|w| / 127`,
 ///   `q = round(w / scale)` (ties to even), so `|w - q · scale| <= scale / 2`. An all-zero row
 ///   gets scale 0 and codes 0.
-/// - q4 (output-major): per block of 32 along k, one fp16 scale `s` and codes `q` in -8...7
+/// - q4 (output-major, or panels: `quantize(_:to:layout:)`): per block of 32 along k, one fp16 scale `s` and codes `q` in -8...7
 ///   stored as `q + 8` (`w ≈ q · s`). Each block takes, of a few candidate scales, the one whose
 ///   nearest codes `q = clamp(round(w / s), -8, 7)` (ties to even) give the smallest squared error
 ///   `sum((w - q · s)^2)`: the symmetric `max|w| / 7` rounded *up* to fp16 (no clipping, every
@@ -24,7 +24,8 @@ import Dispatch
 ///   magnitudes that would exceed 65504 are clamped to it.
 ///
 /// Any format is accepted as the source (it is widened to fp32 first, exactly), so re-quantizing
-/// an already quantized matrix is allowed but adds its error again. Non-finite source weights
+/// an already quantized matrix is allowed but adds its error again (except q4 to q4, which only
+/// rearranges). Non-finite source weights
 /// cannot be quantized to int8 or q4 (a precondition failure naming the row).
 public enum Quantizer {
     /// `source` (any layout, any format) as a new matrix in `format` that owns its memory.
@@ -34,21 +35,25 @@ public enum Quantizer {
         return quantize(source, to: format, layout: layout)
     }
 
-    /// `quantize` into a chosen layout (int8 and q4 only exist output-major; `inputPanels` is for
-    /// f32, f16 and bf16). The model's loader picks the layout per weight (`computeLayout` in
-    /// GPT2Model): Hugging Face's [k, n] Conv1D layout streams slowest for one activation row.
+    /// `quantize` into a chosen layout (int8 only exists output-major, q4 output-major or in
+    /// panels). The model's loader picks the layout per weight (`computeLayout` in GPT2Model):
+    /// Hugging Face's [k, n] Conv1D layout streams slowest for one activation row. A q4 source
+    /// asked for q4 is only rearranged (its codes and scales kept exactly).
     public static func quantize(_ source: WeightMatrix, to format: WeightMatrix.Format,
                                 layout: WeightMatrix.Layout) -> WeightMatrix {
-        precondition(layout == .outputMajor || (format != .int8 && format != .q4), "\(format) weights are stored output-major.")
+        precondition(layout == .outputMajor || format != .int8, "int8 weights are stored output-major.")
+        precondition(layout != .inputMajor || format != .q4, "q4 weights are stored output-major or in panels.")
         if layout == .inputPanels {
-            precondition(format == .f32 || format == .f16 || format == .bf16,
-                         "Only f32, f16 and bf16 weights are kept in the inputPanels layout.")
+            if format == .q4 { return quantize(source, to: .q4, layout: .outputMajor).packedIntoPanels() }
             return quantize(source, to: format, layout: .inputMajor).packedIntoPanels()
         }
+        let original = source
         let source = source.inFileLayout()
         switch format {
         case .f32, .f16, .bf16:
             return layout == source.layout ? narrow(source, to: format) : transpose(source, to: format)
+        case .q4 where source.format == .q4:
+            return original.layout == source.layout ? copy(source) : source
         case .int8, .q4:
             precondition(format != .q4 || source.inputs % WeightMatrix.q4BlockSize == 0,
                          "q4 needs the input width (k = \(source.inputs)) to be a multiple of \(WeightMatrix.q4BlockSize).")
@@ -69,6 +74,7 @@ public enum Quantizer {
             Kernels.transpose16(source.data.assumingMemoryBound(to: UInt16.self), rows: k, columns: n,
                                 into: destination.assumingMemoryBound(to: UInt16.self))
         default:
+            precondition(source.format != .int8 && source.format != .q4, "rearrange(into:) writes data only; \(source.format) weights have scales too.")
             let copy = quantize(source, to: source.format, layout: layout)
             destination.copyMemory(from: copy.data, byteCount: copy.dataByteCount)
         }
@@ -132,6 +138,15 @@ public enum Quantizer {
     }
 
     // MARK: int8 / q4
+
+    /// A copy of a quantized matrix that owns its memory.
+    static func copy(_ source: WeightMatrix) -> WeightMatrix {
+        let buffer = WeightBuffer(dataBytes: source.dataByteCount, scalesBytes: max(1, source.scalesByteCount))
+        buffer.data.copyMemory(from: source.data, byteCount: source.dataByteCount)
+        buffer.scales!.copyMemory(from: source.scales!, byteCount: source.scalesByteCount)
+        return WeightMatrix(format: source.format, layout: source.layout, inputs: source.inputs, outputs: source.outputs,
+                            data: UnsafeRawPointer(buffer.data), scales: UnsafeRawPointer(buffer.scales!), owner: buffer)
+    }
 
     static func quantizeRows(_ source: WeightMatrix, to format: WeightMatrix.Format) -> WeightMatrix {
         let k = source.inputs, n = source.outputs

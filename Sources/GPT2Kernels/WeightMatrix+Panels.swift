@@ -1,12 +1,21 @@
 extension WeightMatrix {
     /// Whether this weight can be kept in the `inputPanels` layout (f32, f16 or bf16 with n a
-    /// multiple of 16).
+    /// multiple of 16, or q4).
     public var canUsePanels: Bool {
-        (format == .f32 || format == .f16 || format == .bf16) && outputs % Self.panelWidth == 0
+        format == .q4 || ((format == .f32 || format == .f16 || format == .bf16) && outputs % Self.panelWidth == 0)
     }
 
-    /// This `inputMajor` weight copied into the `inputPanels` layout, owning its memory.
+    /// This weight copied into the `inputPanels` layout, owning its memory: from `inputMajor`
+    /// (f32, f16, bf16) or `outputMajor` (q4).
     public func packedIntoPanels() -> WeightMatrix {
+        if format == .q4 {
+            precondition(layout == .outputMajor, "packedIntoPanels needs an output-major q4 weight")
+            let buffer = WeightBuffer(dataBytes: dataByteCount, scalesBytes: max(1, scalesByteCount))
+            Kernels.packQ4Panels(data, k: inputs, n: outputs, into: buffer.data)
+            Kernels.packQ4PanelScales(scales!, k: inputs, n: outputs, into: buffer.scales!)
+            return WeightMatrix(format: format, layout: .inputPanels, inputs: inputs, outputs: outputs,
+                                data: UnsafeRawPointer(buffer.data), scales: UnsafeRawPointer(buffer.scales!), owner: buffer)
+        }
         precondition(layout == .inputMajor && canUsePanels, "packedIntoPanels needs a [k, n] f32/f16/bf16 weight with n a multiple of 16")
         let buffer = WeightBuffer(dataBytes: dataByteCount, scalesBytes: 0)
         Kernels.packPanels(data, elementBytes: format == .f32 ? 4 : 2, k: inputs, n: outputs, into: buffer.data)
@@ -15,13 +24,37 @@ extension WeightMatrix {
     }
 
     /// This weight in a storage layout that files hold (`inputMajor` or `outputMajor`): itself,
-    /// or for `inputPanels` a row-major `[k, n]` copy owning its memory.
+    /// or for `inputPanels` a copy owning its memory, row-major `[k, n]` (f32, f16, bf16) or
+    /// output-major (q4).
     public func inFileLayout() -> WeightMatrix {
         guard layout == .inputPanels else { return self }
+        if format == .q4 {
+            let buffer = WeightBuffer(dataBytes: dataByteCount, scalesBytes: max(1, scalesByteCount))
+            Kernels.unpackQ4Panels(data, k: inputs, n: outputs, into: buffer.data)
+            Kernels.unpackQ4PanelScales(scales!, k: inputs, n: outputs, into: buffer.scales!)
+            return WeightMatrix(format: format, layout: .outputMajor, inputs: inputs, outputs: outputs,
+                                data: UnsafeRawPointer(buffer.data), scales: UnsafeRawPointer(buffer.scales!), owner: buffer)
+        }
         let buffer = WeightBuffer(dataBytes: dataByteCount, scalesBytes: 0)
         Kernels.unpackPanels(data, elementBytes: format == .f32 ? 4 : 2, k: inputs, n: outputs, into: buffer.data)
         return WeightMatrix(format: format, layout: .inputMajor, inputs: inputs, outputs: outputs,
                             data: UnsafeRawPointer(buffer.data), owner: buffer)
+    }
+
+    /// Where q4 element (p, j) lives in `layout` (outputMajor or inputPanels) for k inputs and n
+    /// outputs: its byte in `data`, whether it is that byte's high nibble, and the index of its
+    /// block's scale (UInt16) in `scales`. In panels (outputs below n - n % 16), output j is row
+    /// r = j % 16 of panel P = j / 16, whose bytes start at 16 P · k / 2: chunk c = p / 8 (64
+    /// bytes) holds 4 bytes for each row r at 64 c + 4 r, with elements 8c...8c+3 in their low
+    /// nibbles and 8c+4...8c+7 in the high ones; its scales start at 16 P · k / 32, [k / 32][16].
+    public static func q4Position(layout: Layout, k: Int, n: Int, input p: Int, output j: Int) -> (byte: Int, high: Bool, scale: Int) {
+        let blocks = k / q4BlockSize
+        if layout == .inputPanels && j < n - n % panelWidth {
+            let panel = j - j % panelWidth, r = j % panelWidth, t = p % 8
+            return (panel * k / 2 + 64 * (p / 8) + 4 * r + t % 4, t >= 4, panel * blocks + (p / q4BlockSize) * panelWidth + r)
+        }
+        precondition(layout != .inputMajor, "q4 weights have no input-major layout")
+        return (j * k / 2 + p / 2, p % 2 == 1, j * blocks + p / q4BlockSize)
     }
 }
 
@@ -70,5 +103,68 @@ extension Kernels {
                 (target + (p * n + j * 16) * elementBytes).copyMemory(from: panels + (j * k + p) * row, byteCount: row)
             }
         }
+    }
+}
+
+extension Kernels {
+    /// Copies output-major q4 bytes (`[n, k / 2]`) into the q4 `inputPanels` byte layout
+    /// (`WeightMatrix.q4Position`); the last n % 16 rows stay where they are. Each 4 source bytes
+    /// (elements 8c...8c+7 of a row, in pairs) become the row's 4 bytes of chunk c. `source` and
+    /// `panels` must not overlap.
+    public static func packQ4Panels(_ source: UnsafeRawPointer, k: Int, n: Int, into panels: UnsafeMutableRawPointer) {
+        let from = source.assumingMemoryBound(to: UInt8.self), to = panels.assumingMemoryBound(to: UInt8.self)
+        let whole = n - n % WeightMatrix.panelWidth, rowBytes = k / 2
+        for j in 0..<whole {
+            let panel = (j - j % 16) * rowBytes, r = j % 16
+            for c in 0..<(k / 8) {
+                let s = from + j * rowBytes + 4 * c, d = to + panel + 64 * c + 4 * r
+                d[0] = (s[0] & 0x0F) | (s[2] << 4)
+                d[1] = (s[0] >> 4) | (s[2] & 0xF0)
+                d[2] = (s[1] & 0x0F) | (s[3] << 4)
+                d[3] = (s[1] >> 4) | (s[3] & 0xF0)
+            }
+        }
+        (panels + whole * rowBytes).copyMemory(from: source + whole * rowBytes, byteCount: (n - whole) * rowBytes)
+    }
+
+    /// The inverse of `packQ4Panels`.
+    public static func unpackQ4Panels(_ panels: UnsafeRawPointer, k: Int, n: Int, into target: UnsafeMutableRawPointer) {
+        let from = panels.assumingMemoryBound(to: UInt8.self), to = target.assumingMemoryBound(to: UInt8.self)
+        let whole = n - n % WeightMatrix.panelWidth, rowBytes = k / 2
+        for j in 0..<whole {
+            let panel = (j - j % 16) * rowBytes, r = j % 16
+            for c in 0..<(k / 8) {
+                let s = from + panel + 64 * c + 4 * r, d = to + j * rowBytes + 4 * c
+                d[0] = (s[0] & 0x0F) | (s[1] << 4)
+                d[1] = (s[2] & 0x0F) | (s[3] << 4)
+                d[2] = (s[0] >> 4) | (s[1] & 0xF0)
+                d[3] = (s[2] >> 4) | (s[3] & 0xF0)
+            }
+        }
+        (target + whole * rowBytes).copyMemory(from: panels + whole * rowBytes, byteCount: (n - whole) * rowBytes)
+    }
+
+    /// Copies output-major q4 scales (`[n, k / 32]` UInt16) into panel order (`[n / 16][k / 32][16]`,
+    /// then the last n % 16 rows as they are). `source` and `panels` must not overlap.
+    public static func packQ4PanelScales(_ source: UnsafeRawPointer, k: Int, n: Int, into panels: UnsafeMutableRawPointer) {
+        rearrangeQ4Scales(source, k: k, n: n, into: panels, toPanels: true)
+    }
+
+    /// The inverse of `packQ4PanelScales`.
+    public static func unpackQ4PanelScales(_ panels: UnsafeRawPointer, k: Int, n: Int, into target: UnsafeMutableRawPointer) {
+        rearrangeQ4Scales(panels, k: k, n: n, into: target, toPanels: false)
+    }
+
+    private static func rearrangeQ4Scales(_ source: UnsafeRawPointer, k: Int, n: Int, into target: UnsafeMutableRawPointer,
+                                          toPanels: Bool) {
+        let from = source.assumingMemoryBound(to: UInt16.self), to = target.assumingMemoryBound(to: UInt16.self)
+        let whole = n - n % WeightMatrix.panelWidth, blocks = k / WeightMatrix.q4BlockSize
+        for j in 0..<whole {
+            for b in 0..<blocks {
+                let rows = j * blocks + b, panels = (j - j % 16) * blocks + b * 16 + j % 16
+                if toPanels { to[panels] = from[rows] } else { to[rows] = from[panels] }
+            }
+        }
+        (target + 2 * whole * blocks).copyMemory(from: source + 2 * whole * blocks, byteCount: 2 * (n - whole) * blocks)
     }
 }

@@ -4,13 +4,21 @@ import GPT2Kernels
 extension WeightMatrix {
     /// The layout the model computes this weight from, as `GPT2Weights.load` gives it: fp32
     /// [k, n] with n a multiple of 16 in `inputPanels`, fp16 / bf16 [k, n] in `inputPanels` too
-    /// on AVX-512 CPUs (n a multiple of 16), else transposed to [n, k]; otherwise its own layout.
+    /// on AVX-512 CPUs (n a multiple of 16), else transposed to [n, k]; q4 in `inputPanels`;
+    /// otherwise its own layout.
     public var computeLayout: WeightMatrix.Layout {
+        Self.computeLayout(format: format, layout: layout, inputs: inputs, outputs: outputs)
+    }
+
+    /// `computeLayout` of a weight of this format, stored layout and shape.
+    public static func computeLayout(format: Format, layout: Layout, inputs: Int, outputs: Int) -> Layout {
+        if format == .q4 { return inputs > 0 ? .inputPanels : layout }
         guard layout == .inputMajor, inputs > 0 else { return layout }
+        let panels = outputs % panelWidth == 0
         switch format {
-        case .f32 where canUsePanels: return .inputPanels
+        case .f32 where panels: return .inputPanels
         // 16-bit panels have vector kernels on AVX-512 only; elsewhere [n, k] streams best.
-        case .f16, .bf16: return canUsePanels && LinearISA.detected >= .avx512 ? .inputPanels : .outputMajor
+        case .f16, .bf16: return panels && LinearISA.detected >= .avx512 ? .inputPanels : .outputMajor
         default: return layout
         }
     }
@@ -82,7 +90,7 @@ extension GPT2Weights {
         }
         var head: WeightMatrix? = nil
         if isQuantized || !lmHeadIsTied {
-            head = quantize(lmHead.widenedToF32(), format)
+            head = quantize(lmHead.widenedToF32(), format).inComputeLayout()
         }
         let byName = Dictionary(uniqueKeysWithValues: vectors.map { ($0.name, $0.tensor) })
         let source = Source(vector: { name, _ in byName[name]! }, matrix: { name, _, _, _ in converted[name]! },

@@ -55,44 +55,54 @@ extension GPT2Weights {
             }
             let (file, info) = try checkpoint.require(q4.values, shape: [n, k / 2], dtypes: [.u8])
             let (scaleFile, scaleInfo) = try checkpoint.require(q4.scales, shape: [n, k / block], dtypes: [.f16])
-            let scales = aligned(scaleFile, scaleInfo, alignment: 2)
-            return WeightMatrix(format: .q4, layout: .outputMajor, inputs: k, outputs: n,
-                                data: file.data(of: info.name)!, scales: scales.pointer,
-                                owner: Retained([checkpoint, scales.owner]))
+            // Files hold q4 output-major; the kernels stream 16-output panels (WeightMatrix.q4Position).
+            let data = rearranged(file, info, change: "q4 \(WeightMatrix.Layout.inputPanels)") { source, target in
+                Kernels.packQ4Panels(source, k: k, n: n, into: target)
+            }
+            let scales = rearranged(scaleFile, scaleInfo, change: "q4 \(WeightMatrix.Layout.inputPanels)") { source, target in
+                Kernels.packQ4PanelScales(source, k: k, n: n, into: target)
+            }
+            return WeightMatrix(format: .q4, layout: .inputPanels, inputs: k, outputs: n, data: data.pointer,
+                                scales: scales.pointer, owner: Retained([checkpoint, data.owner, scales.owner]))
         }
         let shape = layout == .inputMajor ? [k, n] : [n, k]
         let (file, info) = try checkpoint.require(name, shape: shape, dtypes: [.f32, .f16, .bf16])
         let format: WeightMatrix.Format = info.dtype == .f32 ? .f32 : info.dtype == .f16 ? .f16 : .bf16
-        let data = aligned(file, info, alignment: info.dtype.byteSize)
-        let stored = WeightMatrix(format: format, layout: layout, inputs: k, outputs: n,
-                                  data: data.pointer, owner: Retained([checkpoint, data.owner]))
-        return inComputeLayout(stored, file: file, info: info, owner: checkpoint)
+        let target = WeightMatrix.computeLayout(format: format, layout: layout, inputs: k, outputs: n)
+        guard target != layout else {
+            let data = aligned(file, info, alignment: info.dtype.byteSize)
+            return WeightMatrix(format: format, layout: layout, inputs: k, outputs: n, data: data.pointer,
+                                owner: Retained([checkpoint, data.owner]))
+        }
+        // Conv1D weights into 16-column panels, or fp16 / bf16 ones off AVX-512 to [n, k].
+        let data = rearranged(file, info, change: "\(target)") { source, destination in
+            Quantizer.rearrange(WeightMatrix(format: format, layout: layout, inputs: k, outputs: n, data: source, owner: nil),
+                                to: target, into: destination)
+        }
+        return WeightMatrix(format: format, layout: target, inputs: k, outputs: n, data: data.pointer,
+                            owner: Retained([checkpoint, data.owner]))
     }
 
-    /// `stored` rearranged into the layout the kernels stream fastest (`WeightMatrix.computeLayout`:
-    /// Conv1D weights into 16-column panels, or fp16 / bf16 ones off AVX-512 to [n, k]), in place
-    /// in the checkpoint's memory (the file itself is untouched) so the model still holds one copy
-    /// of its weights; a copy only when the tensor is misaligned or its pages cannot be written.
-    private static func inComputeLayout(_ stored: WeightMatrix, file: SafetensorsFile, info: TensorInfo,
-                                        owner: CheckpointDirectory) -> WeightMatrix {
-        let target = stored.computeLayout
-        guard target != stored.layout else { return stored }
+    /// A tensor's bytes rearranged by `pack(source, target)` into the layout the kernels stream
+    /// fastest, in place in the checkpoint's memory (the file itself is untouched) so the model
+    /// still holds one copy of its weights; into a new buffer only when the tensor is misaligned
+    /// or its pages cannot be written. `change` names the rearrangement, so a second load of the
+    /// same checkpoint finds it done.
+    private static func rearranged(_ file: SafetensorsFile, _ info: TensorInfo, change: String,
+                                   _ pack: (UnsafeRawPointer, UnsafeMutableRawPointer) -> Void) -> (pointer: UnsafeRawPointer, owner: AnyObject) {
         if file.isNaturallyAligned(info.name) == true {
-            let done = file.rewriteOnce(info.name, change: "\(target)") { bytes in
+            let done = file.rewriteOnce(info.name, change: change) { bytes in
                 let original = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 64)
                 defer { original.deallocate() }
                 original.copyMemory(from: UnsafeRawBufferPointer(bytes))
-                Quantizer.rearrange(WeightMatrix(format: stored.format, layout: stored.layout, inputs: stored.inputs,
-                                                 outputs: stored.outputs, data: UnsafeRawPointer(original.baseAddress!),
-                                                 owner: nil),
-                                    to: target, into: bytes.baseAddress!)
+                pack(UnsafeRawPointer(original.baseAddress!), bytes.baseAddress!)
             }
-            if done {
-                return WeightMatrix(format: stored.format, layout: target, inputs: stored.inputs, outputs: stored.outputs,
-                                    data: file.data(of: info.name)!, owner: owner)
-            }
+            if done { return (file.data(of: info.name)!, file) }
         }
-        return stored.inComputeLayout()
+        let source = aligned(file, info, alignment: info.dtype.byteSize)
+        let copy = RawStorage(byteCount: info.byteCount)
+        withExtendedLifetime(source.owner) { pack(source.pointer, copy.pointer) }
+        return (UnsafeRawPointer(copy.pointer), copy)
     }
 
     /// The tensor's bytes in place, or an aligned copy when the file leaves them misaligned.

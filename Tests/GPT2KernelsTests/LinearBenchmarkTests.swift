@@ -61,6 +61,14 @@ struct LinearBenchmarkTests {
         return best
     }
 
+    /// `w` in `format`, in the layout the model's loader gives such a weight (f32 [k, n] and q4
+    /// in panels; others as `Quantizer.quantize` writes them).
+    static func loaded(_ w: WeightMatrix, as format: WeightMatrix.Format) -> WeightMatrix {
+        if format == .q4 { return Quantizer.quantize(w, to: .q4, layout: .inputPanels) }
+        if format == .f32 && w.layout == .inputMajor && w.canUsePanels { return Quantizer.quantize(w, to: .f32, layout: .inputPanels) }
+        return Quantizer.quantize(w, to: format)
+    }
+
     @Test
     func readBandwidth() {
         let count = 128 << 20  // 512 MB of floats
@@ -101,7 +109,7 @@ struct LinearBenchmarkTests {
             let source = rng.floats(k * n).map { $0 * 0.05 }
             for format in formats where filter?.contains(format.rawValue) ?? true {
                 let weight = source.withUnsafeBufferPointer {
-                    Quantizer.quantize(WeightMatrix(f32: $0.baseAddress!, layout: layout, inputs: k, outputs: n, owner: nil), to: format)
+                    Self.loaded(WeightMatrix(f32: $0.baseAddress!, layout: layout, inputs: k, outputs: n, owner: nil), as: format)
                 }
                 let (weights, buffers) = Self.copies(of: weight, count: max(1, Self.copiesBytes / weight.byteCount))
                 defer { buffers.forEach { $0.deallocate() } }
@@ -132,7 +140,8 @@ struct LinearBenchmarkTests {
     func gpt2Decode() {
         let filter = ProcessInfo.processInfo.environment["GPT2_LINEAR_BENCH_FORMATS"].map { $0.split(separator: ",").map(String.init) }
         // f16 twice: blocks in the Conv1D layout [k, n] as loaded, and transposed to [n, k].
-        let variants: [(WeightMatrix.Format, WeightMatrix.Layout?)] = [(.f32, nil), (.f16, nil), (.f16, .outputMajor), (.int8, nil), (.q4, nil)]
+        let variants: [(WeightMatrix.Format, WeightMatrix.Layout?)] = [(.f32, nil), (.f16, nil), (.f16, .outputMajor), (.int8, nil), (.q4, nil),
+                                                                       (.q4, .outputMajor)]
         for (format, blockLayout) in variants where filter?.contains(format.rawValue) ?? true {
             var rng = SplitMix64(seed: 1)
             var layers: [WeightMatrix] = [], keep: [[Float]] = []
@@ -142,14 +151,15 @@ struct LinearBenchmarkTests {
                     keep.append(source)
                     layers.append(source.withUnsafeBufferPointer {
                         let w = WeightMatrix(f32: $0.baseAddress!, layout: layout, inputs: k, outputs: n, owner: nil)
-                        return blockLayout.map { Quantizer.quantize(w, to: format, layout: $0) } ?? Quantizer.quantize(w, to: format)
+                        return blockLayout.map { Quantizer.quantize(w, to: format, layout: $0) } ?? Self.loaded(w, as: format)
                     })
                 }
             }
             let name = format.rawValue + (blockLayout == .outputMajor ? "[n,k]" : "")
             let headSource = rng.floats(768 * 50257).map { $0 * 0.05 }
             let head = headSource.withUnsafeBufferPointer {
-                Quantizer.quantize(WeightMatrix(f32: $0.baseAddress!, layout: .outputMajor, inputs: 768, outputs: 50257, owner: nil), to: format)
+                let w = WeightMatrix(f32: $0.baseAddress!, layout: .outputMajor, inputs: 768, outputs: 50257, owner: nil)
+                return blockLayout.map { Quantizer.quantize(w, to: format, layout: $0) } ?? Self.loaded(w, as: format)
             }
             let bytes = (layers + [head]).reduce(0) { $0 + $1.byteCount }
             for m in [1, 8, 128] {

@@ -4,22 +4,25 @@ import Testing
 /// Random fp32 weights in a layout, and their quantized twin, kept alive together.
 struct LinearCase: CustomTestStringConvertible, Sendable {
     let format: WeightMatrix.Format
-    /// The layout of the fp32 source (f16 / bf16 keep it; int8 / q4 are always output-major).
+    /// The layout of the fp32 source (f16 / bf16 keep it; int8 / q4 are output-major).
     let sourceLayout: WeightMatrix.Layout
-    var testDescription: String { "\(format) from \(sourceLayout == .inputMajor ? "[k, n]" : "[n, k]")" }
+    /// q4 only: the quantized weight rearranged into panels (`WeightMatrix.q4Position`).
+    var panels = false
+    var testDescription: String { "\(format)\(panels ? " panels" : "") from \(sourceLayout == .inputMajor ? "[k, n]" : "[n, k]")" }
 
     static let all: [LinearCase] = [
         LinearCase(format: .f16, sourceLayout: .inputMajor), LinearCase(format: .f16, sourceLayout: .outputMajor),
         LinearCase(format: .bf16, sourceLayout: .inputMajor), LinearCase(format: .bf16, sourceLayout: .outputMajor),
         LinearCase(format: .int8, sourceLayout: .inputMajor), LinearCase(format: .int8, sourceLayout: .outputMajor),
         LinearCase(format: .q4, sourceLayout: .inputMajor), LinearCase(format: .q4, sourceLayout: .outputMajor),
+        LinearCase(format: .q4, sourceLayout: .inputMajor, panels: true),
     ]
 
     /// `values` (k * n floats in `sourceLayout`) quantized to `format`.
     func weight(_ values: [Float], k: Int, n: Int) -> WeightMatrix {
         (values.isEmpty ? [0] : values).withUnsafeBufferPointer { pointer in
             let source = WeightMatrix(f32: pointer.baseAddress!, layout: sourceLayout, inputs: k, outputs: n, owner: nil)
-            return Quantizer.quantize(source, to: format)
+            return panels ? Quantizer.quantize(source, to: format, layout: .inputPanels) : Quantizer.quantize(source, to: format)
         }
     }
 }

@@ -3,9 +3,9 @@ import GPT2Kernels
 import GPT2Model
 import Testing
 
-/// fp32 Conv1D weights are repacked at load into the kernels' `inputPanels` layout, in the
-/// checkpoint's own memory: the file stays as it was, a second load of the same checkpoint
-/// object sees the same weights, and saving writes the Hugging Face layout back.
+/// fp32 Conv1D weights and q4 weights are repacked at load into the kernels' `inputPanels`
+/// layout, in the checkpoint's own memory: the file stays as it was, a second load of the same
+/// checkpoint object sees the same weights, and saving writes the files' layout back.
 @Suite struct PanelLoadingTests {
     let workspace = ForwardWorkspace(threads: 2)
 
@@ -58,10 +58,46 @@ import Testing
         #expect(try logits(model) == logits(try GPT2Model.load(directory: out)))
     }
 
+    @Test func q4Checkpoint_loadsAsPanels_twice_savesTheFileLayoutBack_andCopiesMisalignedScales() throws {
+        let source = try GPT2Model.load(directory: ReferenceFixture.folder("sharded"))
+        let q4 = try source.weights.converted(to: .q4, config: source.config, quantize: Quantizer.quantize)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gpt2-q4-panels-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try q4.save(config: source.config, to: folder)
+        let fileURL = folder.appendingPathComponent("model.safetensors")
+        let before = try Data(contentsOf: fileURL)
+
+        let checkpoint = try CheckpointDirectory(url: folder)
+        let first = GPT2Model(config: source.config, weights: try GPT2Weights.load(from: checkpoint, config: source.config))
+        let second = GPT2Model(config: source.config, weights: try GPT2Weights.load(from: checkpoint, config: source.config))
+        for (name, weight) in first.weights.layers.flatMap(\.matrices) + [("lm_head", first.weights.lmHead)] {
+            #expect(weight.format == .q4 && weight.layout == .inputPanels, "\(name)")
+        }
+        let expected = try logits(GPT2Model(config: source.config, weights: q4))
+        #expect(try logits(first) == expected)
+        #expect(try logits(second) == expected)
+        #expect(try Data(contentsOf: fileURL) == before)
+
+        // Saving unpacks: the same bytes as the file it was loaded from.
+        let again = folder.appendingPathComponent("again")
+        try first.weights.save(config: source.config, to: again)
+        #expect(try Data(contentsOf: again.appendingPathComponent("model.safetensors")) == before)
+
+        // fp16 scales at odd addresses are copied, then packed: the same model.
+        let shifted = try misalignedCopy(of: folder)
+        defer { try? FileManager.default.removeItem(at: shifted) }
+        let misaligned = try GPT2Model.load(directory: shifted)
+        #expect(misaligned.weights.layers[0].attention.layout == .inputPanels)
+        #expect(try logits(misaligned) == expected)
+    }
+
     /// A copy of `name`'s folder whose safetensors header is one byte longer, so every tensor
     /// starts at an odd address (older writers do this; the format allows it).
     func misalignedCopy(of name: String) throws -> URL {
-        let source = ReferenceFixture.folder(name)
+        try misalignedCopy(of: ReferenceFixture.folder(name))
+    }
+
+    func misalignedCopy(of source: URL) throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gpt2-misaligned-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: source.appendingPathComponent("config.json"), to: folder.appendingPathComponent("config.json"))

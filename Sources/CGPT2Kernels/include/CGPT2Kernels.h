@@ -90,11 +90,19 @@ size_t gpt2k_q4_scratch_bytes(long m, long k);
 /// gets scale 0, a block with a non-finite value scale NaN. Same result at every `isa`.
 void gpt2k_q4_quantize_activations(int isa, const float *a, long lda, long m, long k, void *scratch);
 
-/// `c[i, j] (+)= sum_blocks scale_a * scale_w * sum_t code_a * (q_w - 8) + bias[j]` for j in [j0, j1).
-/// `w`: [n, k / 2] bytes, blocks of 32 along k, element 2t in the low nibble of byte t;
-/// `w_scales`: [n, k / 32] binary16 bit patterns. fp32 accumulation across blocks.
-void gpt2k_q4_linear(int isa, const void *scratch, long m, long k, const uint8_t *w, const uint16_t *w_scales,
-                     const float *bias, float *c, long ldc, long j0, long j1, int accumulate);
+/// `c[i, j] (+)= sum_blocks scale_a * scale_w * sum_t code_a * (q_w - 8) + bias[j]` for j in [j0, j1),
+/// summed block after block in fp32 as fmaf(integer sum, scale_a * scale_w, total), the same bits
+/// at every `isa`, in either layout, whatever the rows of the call or the column split.
+/// `w_scales` are binary16 bit patterns. Layouts (`panels` 0 or 1), blocks of 32 along k:
+/// - output-major: `w` [n, k / 2] bytes, element 2t of a block in the low nibble of its byte t,
+///   element 2t + 1 in the high one; `w_scales` [n, k / 32].
+/// - panels: the first n - n % 16 outputs in panels of 16, panel after panel: panel P's bytes at
+///   `w + 16 P * k / 2` are k / 8 chunks of 64 bytes, chunk c holding for output r (0..15) bytes
+///   4r..4r+3, whose low nibbles are elements 8c..8c+3 and high nibbles 8c+4..8c+7; its scales
+///   at `w_scales + 16 P * (k / 32)` are [k / 32][16]. The last n % 16 outputs follow output-major,
+///   where that layout would put them.
+void gpt2k_q4_linear(int isa, const void *scratch, long m, long k, long n, int panels, const uint8_t *w,
+                     const uint16_t *w_scales, const float *bias, float *c, long ldc, long j0, long j1, int accumulate);
 
 // MARK: conversions
 
