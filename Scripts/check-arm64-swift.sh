@@ -43,7 +43,8 @@ if [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
 fi
 
 # 2. The arm64 root with Swift (once; later runs reuse it).
-if [ ! -x "$ROOTFS/usr/bin/swift" ]; then
+# (/usr/bin/swift is an absolute symlink: look at it from inside the root.)
+if ! { [ -d "$ROOTFS/usr/bin" ] && chroot "$ROOTFS" /usr/bin/test -x /usr/bin/swift; } 2>/dev/null; then
     say "debootstrap of Debian sid arm64 with swiftlang into $ROOTFS (downloads ~700 MB)"
     mkdir -p "$ROOTFS"
     debootstrap --arch=arm64 --variant=minbase \
