@@ -112,36 +112,37 @@ extension Kernels {
     /// (elements 8c...8c+7 of a row, in pairs) become the row's 4 bytes of chunk c. `source` and
     /// `panels` must not overlap.
     public static func packQ4Panels(_ source: UnsafeRawPointer, k: Int, n: Int, into panels: UnsafeMutableRawPointer) {
-        let from = source.assumingMemoryBound(to: UInt8.self), to = panels.assumingMemoryBound(to: UInt8.self)
-        let whole = n - n % WeightMatrix.panelWidth, rowBytes = k / 2
-        for j in 0..<whole {
-            let panel = (j - j % 16) * rowBytes, r = j % 16
-            for c in 0..<(k / 8) {
-                let s = from + j * rowBytes + 4 * c, d = to + panel + 64 * c + 4 * r
-                d[0] = (s[0] & 0x0F) | (s[2] << 4)
-                d[1] = (s[0] >> 4) | (s[2] & 0xF0)
-                d[2] = (s[1] & 0x0F) | (s[3] << 4)
-                d[3] = (s[1] >> 4) | (s[3] & 0xF0)
-            }
+        forEachQ4Chunk(k: k, n: n, from: source, to: panels) { rows, panel, s, d in
+            // s: elements (0,1) (2,3) (4,5) (6,7); d: (0,4) (1,5) (2,6) (3,7), low nibble first.
+            d[panel] = (s[rows] & 0x0F) | (s[rows + 2] << 4)
+            d[panel + 1] = (s[rows] >> 4) | (s[rows + 2] & 0xF0)
+            d[panel + 2] = (s[rows + 1] & 0x0F) | (s[rows + 3] << 4)
+            d[panel + 3] = (s[rows + 1] >> 4) | (s[rows + 3] & 0xF0)
         }
-        (panels + whole * rowBytes).copyMemory(from: source + whole * rowBytes, byteCount: (n - whole) * rowBytes)
     }
 
     /// The inverse of `packQ4Panels`.
     public static func unpackQ4Panels(_ panels: UnsafeRawPointer, k: Int, n: Int, into target: UnsafeMutableRawPointer) {
-        let from = panels.assumingMemoryBound(to: UInt8.self), to = target.assumingMemoryBound(to: UInt8.self)
+        forEachQ4Chunk(k: k, n: n, from: panels, to: target) { rows, panel, s, d in
+            d[rows] = (s[panel] & 0x0F) | (s[panel + 1] << 4)
+            d[rows + 1] = (s[panel + 2] & 0x0F) | (s[panel + 3] << 4)
+            d[rows + 2] = (s[panel] >> 4) | (s[panel + 1] & 0xF0)
+            d[rows + 3] = (s[panel + 2] >> 4) | (s[panel + 3] & 0xF0)
+        }
+    }
+
+    /// Calls `body(rowOffset, panelOffset, from, to)` for every 4-byte chunk of the panelled rows
+    /// (its offset in the output-major layout and in the panel one), then copies the last n % 16
+    /// rows, which both layouts keep in the same place.
+    private static func forEachQ4Chunk(k: Int, n: Int, from: UnsafeRawPointer, to: UnsafeMutableRawPointer,
+                                       _ body: (Int, Int, UnsafePointer<UInt8>, UnsafeMutablePointer<UInt8>) -> Void) {
+        let s = from.assumingMemoryBound(to: UInt8.self), d = to.assumingMemoryBound(to: UInt8.self)
         let whole = n - n % WeightMatrix.panelWidth, rowBytes = k / 2
         for j in 0..<whole {
-            let panel = (j - j % 16) * rowBytes, r = j % 16
-            for c in 0..<(k / 8) {
-                let s = from + panel + 64 * c + 4 * r, d = to + j * rowBytes + 4 * c
-                d[0] = (s[0] & 0x0F) | (s[1] << 4)
-                d[1] = (s[2] & 0x0F) | (s[3] << 4)
-                d[2] = (s[0] >> 4) | (s[1] & 0xF0)
-                d[3] = (s[2] >> 4) | (s[3] & 0xF0)
-            }
+            let panel = (j - j % 16) * rowBytes + 4 * (j % 16)
+            for c in 0..<(k / 8) { body(j * rowBytes + 4 * c, panel + 64 * c, s, d) }
         }
-        (target + whole * rowBytes).copyMemory(from: panels + whole * rowBytes, byteCount: (n - whole) * rowBytes)
+        (to + whole * rowBytes).copyMemory(from: from + whole * rowBytes, byteCount: (n - whole) * rowBytes)
     }
 
     /// Copies output-major q4 scales (`[n, k / 32]` UInt16) into panel order (`[n / 16][k / 32][16]`,
