@@ -39,7 +39,8 @@ struct PenaltyTests {
     @Test func presenceAndFrequency_countOccurrencesInGeneratedTokensOnly() {
         let out = Self.run(PresenceFrequencyPenalty(presence: 0.5, frequency: 0.25), [1, 1, 1, 1],
                            prompt: [3, 3, 3], generated: [2, 2, 2, 1])
-        #expect(out == [1, 1 - 0.25 - 0.5, 1 - 0.75 - 0.5, 1])
+        let expected: [Float] = [1, 1 - 0.25 - 0.5, 1 - 0.75 - 0.5, 1]
+        #expect(out == expected)
     }
 
     @Test func presenceAndFrequency_repeatedCallsGiveTheSameResult() {
