@@ -52,6 +52,17 @@ if ! { [ -d "$ROOTFS/usr/bin" ] && chroot "$ROOTFS" /usr/bin/test -x /usr/bin/sw
         sid "$ROOTFS" http://deb.debian.org/debian >&2
 fi
 
+# Debian's swiftlang (6.2.3-1) ships the _Testing_Foundation overlay's module but not its
+# library, so every test bundle that imports Foundation and Testing fails to link. Our tests use
+# nothing from that overlay (it adds attachments of URLs and Data): an empty library satisfies
+# the linker, in this root only.
+LIBDIR=/usr/libexec/swift/lib/swift/linux
+if [ -d "$ROOTFS/usr/lib/swift/linux/_Testing_Foundation.swiftmodule" ] && [ ! -e "$ROOTFS$LIBDIR/lib_Testing_Foundation.so" ]; then
+    say "adding an empty lib_Testing_Foundation.so (missing from Debian's swiftlang)"
+    echo "void gpt2_arm64_testing_foundation_stub(void) {}" > "$ROOTFS/tmp/stub.c"
+    chroot "$ROOTFS" /usr/libexec/swift/bin/clang -shared -fPIC -o "$LIBDIR/lib_Testing_Foundation.so" /tmp/stub.c
+fi
+
 # 3. Mounts for the chroot, undone on exit.
 MOUNTED=()
 cleanup() {
