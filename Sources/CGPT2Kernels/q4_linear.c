@@ -17,13 +17,6 @@
 #define Q4_ACT_SCALES(row, kc) ((const float *)((row) + (kc)))
 #define Q4_ACT_COMP(row, kc, blocks) ((const int32_t *)((row) + (kc) + 4 * (blocks)))
 
-/// Four activation codes as one int32 (for broadcasting).
-GPT2K_INLINE int32_t q4_word(const int8_t *x) {
-    int32_t word;
-    memcpy(&word, x, 4);
-    return word;
-}
-
 /// One output-major weight row (k / 2 bytes, element 2t in the low nibble of byte t of its
 /// block) against one activation row.
 GPT2K_INLINE float q4_row_dot(const int8_t *row, long k, const uint8_t *w, const uint16_t *s) {
@@ -80,6 +73,13 @@ GPT2K_INLINE void q4_panel_portable(const int8_t *acts, long m, long k, const ui
 }
 
 #if GPT2K_X86
+
+/// Four activation codes as one int32 (for broadcasting).
+GPT2K_INLINE int32_t q4_word(const int8_t *x) {
+    int32_t word;
+    memcpy(&word, x, 4);
+    return word;
+}
 
 // MARK: AVX-512 (with and without VNNI)
 
