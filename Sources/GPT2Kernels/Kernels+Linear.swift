@@ -20,6 +20,9 @@ extension Kernels {
     ///
     /// The narrow formats, and panel weights for many rows, run C kernels (`CGPT2Kernels`) at the
     /// best `LinearISA` this CPU has; every layout of `WeightMatrix` is computed from as it is.
+    /// q4 has vector kernels for its `inputPanels` layout only (what the model's loader gives);
+    /// output-major q4 rows (and a panel weight's last n % 16 outputs) take a plain loop, ~10x
+    /// slower.
     public static func linear(a: UnsafePointer<Float>, lda: Int, weight: WeightMatrix, bias: UnsafePointer<Float>?,
                               c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, accumulate: Bool = false,
                               pool: ThreadPool?) {
