@@ -45,8 +45,8 @@ GPT2K_INLINE void q4_rows(const int8_t *acts, long m, long k, const uint8_t *w, 
 }
 
 /// Columns [first, last) (within 0..16) of the panel at output j (its bytes `wp`, its scales `sp`).
-GPT2K_INLINE void q4_panel_portable(const int8_t *acts, long m, long k, const uint8_t *wp, const uint16_t *sp,
-                                    const float *bias, float *c, long ldc, long j, int first, int last, int accumulate) {
+static void q4_panel_plain(const int8_t *acts, long m, long k, const uint8_t *wp, const uint16_t *sp,
+                           const float *bias, float *c, long ldc, long j, int first, int last, int accumulate) {
     long stride = gpt2k_q4_row_bytes(k), blocks = k / 32, kc = gpt2k_q4_codes_bytes(k);
     for (long i = 0; i < m; i++) {
         const int8_t *row = acts + i * stride;
@@ -234,11 +234,6 @@ GPT2K_AVX2 static void q4_rows_avx2(const int8_t *acts, long m, long k, const ui
     q4_rows(acts, m, k, w, w_scales, bias, c, ldc, j0, j1, accumulate);
 }
 #endif
-
-static void q4_panel_plain(const int8_t *acts, long m, long k, const uint8_t *wp, const uint16_t *sp,
-                           const float *bias, float *c, long ldc, long j, int first, int last, int accumulate) {
-    q4_panel_portable(acts, m, k, wp, sp, bias, c, ldc, j, first, last, accumulate);
-}
 
 static void q4_rows_plain(const int8_t *acts, long m, long k, const uint8_t *w, const uint16_t *w_scales,
                           const float *bias, float *c, long ldc, long j0, long j1, int accumulate) {

@@ -1,8 +1,11 @@
 extension WeightMatrix {
     /// Whether this weight can be kept in the `inputPanels` layout (f32, f16 or bf16 with n a
     /// multiple of 16, or q4).
-    public var canUsePanels: Bool {
-        format == .q4 || ((format == .f32 || format == .f16 || format == .bf16) && outputs % Self.panelWidth == 0)
+    public var canUsePanels: Bool { Self.canUsePanels(format: format, outputs: outputs) }
+
+    /// `canUsePanels` of a weight of this format and output width.
+    public static func canUsePanels(format: Format, outputs: Int) -> Bool {
+        format == .q4 || ((format == .f32 || format == .f16 || format == .bf16) && outputs % panelWidth == 0)
     }
 
     /// This weight copied into the `inputPanels` layout, owning its memory: from `inputMajor`

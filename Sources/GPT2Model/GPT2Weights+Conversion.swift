@@ -14,7 +14,7 @@ extension WeightMatrix {
     public static func computeLayout(format: Format, layout: Layout, inputs: Int, outputs: Int) -> Layout {
         if format == .q4 { return inputs > 0 ? .inputPanels : layout }
         guard layout == .inputMajor, inputs > 0 else { return layout }
-        let panels = outputs % panelWidth == 0
+        let panels = canUsePanels(format: format, outputs: outputs)
         switch format {
         case .f32 where panels: return .inputPanels
         // 16-bit panels have vector kernels on AVX-512 only; elsewhere [n, k] streams best.
