@@ -106,6 +106,19 @@ extension Kernels {
         precondition(k <= 65_536, "int8 linear layers need k <= 65536 so the int32 sums cannot overflow (k = \(k)).")
         let w = weight.data.assumingMemoryBound(to: Int8.self)
         let scales = weight.scales!.assumingMemoryBound(to: Float.self)
+        if weight.layout == .inputPanels {
+            // Pieces end on panel boundaries (the last may hold the n % 16 output-major rows).
+            let threads = pool?.threadCount ?? 1
+            let piece = WeightMatrix.panelWidth * PanelGEMM.panelPiece(panels: (n + 15) / 16, rows: m, threads: threads)
+            withUnsafeTemporaryAllocation(byteCount: gpt2k_int8_scratch_bytes(isa.code, m, k), alignment: 64) { scratch in
+                gpt2k_int8_quantize_activations(isa.code, a, lda, m, k, scratch.baseAddress)
+                split(n, piece: piece, pool: pool) { j0, j1 in
+                    gpt2k_int8_panels(isa.code, scratch.baseAddress, m, k, n, w, scales, bias, c, ldc, j0, j1,
+                                      accumulate ? 1 : 0)
+                }
+            }
+            return
+        }
         // From 32 rows (VNNI) each work item packs 32-column weight panels into its own buffer.
         let panelBytes = gpt2k_int8_panel_bytes(isa.code, m, k)
         let piece = columnPiece(n: n, unit: panelBytes > 0 ? 32 : 4, threads: pool?.threadCount ?? 1)
@@ -194,7 +207,8 @@ extension NaiveKernels {
         case .bf16:
             return Float(bitPattern: UInt32(w.data.load(fromByteOffset: index * 2, as: UInt16.self)) << 16)
         case .int8:
-            let q = w.data.load(fromByteOffset: index, as: Int8.self)
+            let place = WeightMatrix.int8Position(layout: w.layout, k: w.inputs, n: w.outputs, input: p, output: j)
+            let q = w.data.load(fromByteOffset: place, as: Int8.self)
             return Float(q) * w.scales!.load(fromByteOffset: j * 4, as: Float.self)
         case .q4:
             let place = WeightMatrix.q4Position(layout: w.layout, k: w.inputs, n: w.outputs, input: p, output: j)

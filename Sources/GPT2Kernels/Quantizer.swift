@@ -4,7 +4,7 @@ import Dispatch
 /// stored layouts of `WeightMatrix`'s table.
 ///
 /// - f32, f16, bf16 keep the source layout; narrowing rounds to nearest, ties to even.
-/// - int8 (output-major): symmetric per output row, `scale = max|w| / 127`,
+/// - int8 (output-major, or panels: `quantize(_:to:layout:)`): symmetric per output row, `scale = max|w| / 127`,
 ///   `q = round(w / scale)` (ties to even), so `|w - q · scale| <= scale / 2`. An all-zero row
 ///   gets scale 0 and codes 0.
 /// - q4 (output-major, or panels: `quantize(_:to:layout:)`): per block of 32 along k, one fp16 scale `s` and codes `q` in -8...7
@@ -24,8 +24,8 @@ import Dispatch
 ///   magnitudes that would exceed 65504 are clamped to it.
 ///
 /// Any format is accepted as the source (it is widened to fp32 first, exactly), so re-quantizing
-/// an already quantized matrix is allowed but adds its error again (except q4 to q4, which only
-/// rearranges). Non-finite source weights
+/// an already quantized matrix is allowed but adds its error again (except q4 to q4 and int8 to
+/// int8, which only rearrange). Non-finite source weights
 /// cannot be quantized to int8 or q4 (a precondition failure naming the row).
 public enum Quantizer {
     /// `source` (any layout, any format) as a new matrix in `format` that owns its memory.
@@ -35,16 +35,14 @@ public enum Quantizer {
         return quantize(source, to: format, layout: layout)
     }
 
-    /// `quantize` into a chosen layout (int8 only exists output-major, q4 output-major or in
-    /// panels). The model's loader picks the layout per weight (`computeLayout` in GPT2Model):
+    /// `quantize` into a chosen layout (int8 and q4 exist output-major or in panels). The model's loader picks the layout per weight (`computeLayout` in GPT2Model):
     /// Hugging Face's [k, n] Conv1D layout streams slowest for one activation row. A q4 source
     /// asked for q4 is only rearranged (its codes and scales kept exactly).
     public static func quantize(_ source: WeightMatrix, to format: WeightMatrix.Format,
                                 layout: WeightMatrix.Layout) -> WeightMatrix {
-        precondition(layout == .outputMajor || format != .int8, "int8 weights are stored output-major.")
-        precondition(layout != .inputMajor || format != .q4, "q4 weights are stored output-major or in panels.")
+        precondition(layout != .inputMajor || (format != .q4 && format != .int8), "\(format) weights are stored output-major or in panels.")
         if layout == .inputPanels {
-            if format == .q4 { return quantize(source, to: .q4, layout: .outputMajor).packedIntoPanels() }
+            if format == .q4 || format == .int8 { return quantize(source, to: format, layout: .outputMajor).packedIntoPanels() }
             return quantize(source, to: format, layout: .inputMajor).packedIntoPanels()
         }
         let original = source
@@ -52,7 +50,7 @@ public enum Quantizer {
         switch format {
         case .f32, .f16, .bf16:
             return layout == source.layout ? narrow(source, to: format) : transpose(source, to: format)
-        case .q4 where source.format == .q4:
+        case .q4 where source.format == .q4, .int8 where source.format == .int8:
             return original.layout == source.layout ? copy(source) : source
         case .int8, .q4:
             precondition(format != .q4 || source.inputs % WeightMatrix.q4BlockSize == 0,

@@ -1,16 +1,28 @@
 extension WeightMatrix {
     /// Whether this weight can be kept in the `inputPanels` layout (f32, f16 or bf16 with n a
-    /// multiple of 16, or q4).
-    public var canUsePanels: Bool { Self.canUsePanels(format: format, outputs: outputs) }
+    /// multiple of 16, q4, or int8 with k even).
+    public var canUsePanels: Bool { Self.canUsePanels(format: format, inputs: inputs, outputs: outputs) }
 
-    /// `canUsePanels` of a weight of this format and output width.
-    public static func canUsePanels(format: Format, outputs: Int) -> Bool {
-        format == .q4 || ((format == .f32 || format == .f16 || format == .bf16) && outputs % panelWidth == 0)
+    /// `canUsePanels` of a weight of this format and shape.
+    public static func canUsePanels(format: Format, inputs: Int, outputs: Int) -> Bool {
+        switch format {
+        case .q4: return true
+        case .int8: return inputs % 2 == 0
+        case .f32, .f16, .bf16: return outputs % panelWidth == 0
+        }
     }
 
     /// This weight copied into the `inputPanels` layout, owning its memory: from `inputMajor`
-    /// (f32, f16, bf16) or `outputMajor` (q4).
+    /// (f32, f16, bf16) or `outputMajor` (q4, int8).
     public func packedIntoPanels() -> WeightMatrix {
+        if format == .int8 {
+            precondition(layout == .outputMajor && canUsePanels, "packedIntoPanels needs an output-major int8 weight with k even")
+            let buffer = WeightBuffer(dataBytes: dataByteCount, scalesBytes: scalesByteCount)
+            Kernels.packInt8Panels(data, k: inputs, n: outputs, into: buffer.data)
+            buffer.scales!.copyMemory(from: scales!, byteCount: scalesByteCount)
+            return WeightMatrix(format: format, layout: .inputPanels, inputs: inputs, outputs: outputs,
+                                data: UnsafeRawPointer(buffer.data), scales: UnsafeRawPointer(buffer.scales!), owner: buffer)
+        }
         if format == .q4 {
             precondition(layout == .outputMajor, "packedIntoPanels needs an output-major q4 weight")
             let buffer = WeightBuffer(dataBytes: dataByteCount, scalesBytes: max(1, scalesByteCount))
@@ -28,9 +40,16 @@ extension WeightMatrix {
 
     /// This weight in a storage layout that files hold (`inputMajor` or `outputMajor`): itself,
     /// or for `inputPanels` a copy owning its memory, row-major `[k, n]` (f32, f16, bf16) or
-    /// output-major (q4).
+    /// output-major (q4, int8).
     public func inFileLayout() -> WeightMatrix {
         guard layout == .inputPanels else { return self }
+        if format == .int8 {
+            let buffer = WeightBuffer(dataBytes: dataByteCount, scalesBytes: scalesByteCount)
+            Kernels.unpackInt8Panels(data, k: inputs, n: outputs, into: buffer.data)
+            buffer.scales!.copyMemory(from: scales!, byteCount: scalesByteCount)
+            return WeightMatrix(format: format, layout: .outputMajor, inputs: inputs, outputs: outputs,
+                                data: UnsafeRawPointer(buffer.data), scales: UnsafeRawPointer(buffer.scales!), owner: buffer)
+        }
         if format == .q4 {
             let buffer = WeightBuffer(dataBytes: dataByteCount, scalesBytes: max(1, scalesByteCount))
             Kernels.unpackQ4Panels(data, k: inputs, n: outputs, into: buffer.data)
@@ -58,6 +77,52 @@ extension WeightMatrix {
         }
         precondition(layout != .inputMajor, "q4 weights have no input-major layout")
         return (j * k / 2 + p / 2, p % 2 == 1, j * blocks + p / q4BlockSize)
+    }
+}
+
+extension WeightMatrix {
+    /// The byte of int8 element (p, j) in `layout` (outputMajor or inputPanels) for k inputs and
+    /// n outputs. In panels (outputs below n - n % 16, k even), output j is row r = j % 16 of
+    /// panel P = j / 16, whose bytes start at 16 P · k: chunk q = p / 2 (32 bytes) holds inputs
+    /// 2q and 2q + 1 of rows 0...7 as pairs (byte 2r + p % 2), then the same for rows 8...15.
+    public static func int8Position(layout: Layout, k: Int, n: Int, input p: Int, output j: Int) -> Int {
+        if layout == .inputPanels && j < n - n % panelWidth {
+            let r = j % panelWidth
+            return (j - r) * k + 32 * (p / 2) + 16 * (r / 8) + 2 * (r % 8) + p % 2
+        }
+        precondition(layout != .inputMajor, "int8 weights have no input-major layout")
+        return j * k + p
+    }
+}
+
+extension Kernels {
+    /// Copies output-major int8 bytes (`[n, k]`, k even) into the int8 `inputPanels` layout
+    /// (`WeightMatrix.int8Position`); the last n % 16 rows stay where they are. `source` and
+    /// `panels` must not overlap.
+    public static func packInt8Panels(_ source: UnsafeRawPointer, k: Int, n: Int, into panels: UnsafeMutableRawPointer) {
+        rearrangeInt8(source, k: k, n: n, into: panels, toPanels: true)
+    }
+
+    /// The inverse of `packInt8Panels`.
+    public static func unpackInt8Panels(_ panels: UnsafeRawPointer, k: Int, n: Int, into target: UnsafeMutableRawPointer) {
+        rearrangeInt8(panels, k: k, n: n, into: target, toPanels: false)
+    }
+
+    private static func rearrangeInt8(_ source: UnsafeRawPointer, k: Int, n: Int, into target: UnsafeMutableRawPointer,
+                                      toPanels: Bool) {
+        precondition(k % 2 == 0, "int8 panels need k to be even (k = \(k))")
+        let whole = n - n % WeightMatrix.panelWidth
+        // Element pairs (2q, 2q + 1) of a row move together, two bytes at a time (checkpoint
+        // int8 tensors may start at any address).
+        for j in 0..<whole {
+            let r = j % 16, panel = (j - r) * k + 16 * (r / 8) + 2 * (r % 8)
+            for q in 0..<(k / 2) {
+                let (rows, panels) = (j * k + 2 * q, panel + 32 * q)
+                let (read, write) = toPanels ? (rows, panels) : (panels, rows)
+                target.storeBytes(of: source.loadUnaligned(fromByteOffset: read, as: UInt16.self), toByteOffset: write, as: UInt16.self)
+            }
+        }
+        (target + whole * k).copyMemory(from: source + whole * k, byteCount: (n - whole) * k)
     }
 }
 

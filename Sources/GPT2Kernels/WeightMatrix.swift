@@ -8,6 +8,7 @@
 /// | f32, f16, bf16 | inputMajor, outputMajor | elements, row-major in the layout | nil |
 /// | f32, f16, bf16 | inputPanels | elements [n / 16][k][16] | nil |
 /// | int8 | outputMajor | Int8 [n, k], symmetric: w = q * scale[row] | Float [n] |
+/// | int8 | inputPanels | k even; the first n - n % 16 outputs in panels of 16 (`int8Position`), the rest output-major | Float [n] |
 /// | q4 | outputMajor | UInt8 [n, k / 2]: blocks of 32 along k, low nibble first, w = (q - 8) * scale | Float16 bits (UInt16) [n, k / 32] |
 /// | q4 | inputPanels | the first n - n % 16 outputs in panels of 16 (`q4Position`), the rest output-major | panels: [n / 16][k / 32][16], the rest [n % 16, k / 32] |
 ///
@@ -28,7 +29,9 @@ public struct WeightMatrix: @unchecked Sendable {
         /// [k, n]: one token's product streams every panel in memory order with its 16 sums in
         /// registers, and prompt tiles read the panels as they are, with no packing per call.
         /// For q4 (any n), 16 outputs a panel with 8 elements of each in a 64-byte chunk (see
-        /// `q4Position`), the last n % 16 outputs output-major.
+        /// `q4Position`), the last n % 16 outputs output-major; for int8 (k even, any n), 16
+        /// outputs a panel with 2 elements of each in a 32-byte chunk (see `int8Position`), the
+        /// last n % 16 outputs output-major.
         case inputPanels
     }
 
@@ -51,10 +54,10 @@ public struct WeightMatrix: @unchecked Sendable {
     public init(format: Format, layout: Layout, inputs: Int, outputs: Int, data: UnsafeRawPointer,
                 scales: UnsafeRawPointer? = nil, owner: AnyObject?) {
         precondition(format == .f32 || format == .f16 || format == .bf16 || layout == .outputMajor
-                        || (format == .q4 && layout == .inputPanels),
+                        || ((format == .q4 || format == .int8) && layout == .inputPanels),
                      "\(format) weights are stored output-major ([n, k])")
-        precondition(layout != .inputPanels || format == .q4 || ((format == .f32 || format == .f16 || format == .bf16) && outputs % Self.panelWidth == 0),
-                     "inputPanels weights are q4, or f32, f16 or bf16 with n a multiple of \(Self.panelWidth)")
+        precondition(layout != .inputPanels || Self.canUsePanels(format: format, inputs: inputs, outputs: outputs),
+                     "inputPanels weights are q4, int8 with k even, or f32, f16 or bf16 with n a multiple of \(Self.panelWidth)")
         precondition(format != .q4 || inputs % Self.q4BlockSize == 0, "q4 weights need k divisible by \(Self.q4BlockSize)")
         precondition((format == .int8 || format == .q4) == (scales != nil), "\(format) weights \((format == .int8 || format == .q4) ? "need" : "take no") scales")
         self.format = format

@@ -5,7 +5,7 @@ extension WeightMatrix {
     /// The layout the model computes this weight from, as `GPT2Weights.load` gives it: fp32
     /// [k, n] with n a multiple of 16 in `inputPanels`, fp16 / bf16 [k, n] in `inputPanels` too
     /// on AVX-512 CPUs (n a multiple of 16), else transposed to [n, k]; q4 in `inputPanels`;
-    /// otherwise its own layout.
+    /// int8 in `inputPanels` on CPUs whose best level is AVX2 (k even); otherwise its own layout.
     public var computeLayout: WeightMatrix.Layout {
         Self.computeLayout(format: format, layout: layout, inputs: inputs, outputs: outputs)
     }
@@ -13,8 +13,14 @@ extension WeightMatrix {
     /// `computeLayout` of a weight of this format, stored layout and shape.
     public static func computeLayout(format: Format, layout: Layout, inputs: Int, outputs: Int) -> Layout {
         if format == .q4 { return inputs > 0 ? .inputPanels : layout }
+        // int8 panels feed AVX2's vpmaddwd with no horizontal sums; VNNI CPUs have their own
+        // kernels for [n, k] rows, and portable C streams the rows as well as panels.
+        if format == .int8 {
+            return inputs > 0 && canUsePanels(format: format, inputs: inputs, outputs: outputs)
+                && LinearISA.detected == .avx2 ? .inputPanels : layout
+        }
         guard layout == .inputMajor, inputs > 0 else { return layout }
-        let panels = canUsePanels(format: format, outputs: outputs)
+        let panels = canUsePanels(format: format, inputs: inputs, outputs: outputs)
         switch format {
         case .f32 where panels: return .inputPanels
         // 16-bit panels have vector kernels on AVX-512 only; elsewhere [n, k] streams best.

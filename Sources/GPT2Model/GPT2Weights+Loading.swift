@@ -44,9 +44,17 @@ extension GPT2Weights {
             let (file, info) = try checkpoint.require(int8.values, shape: [n, k], dtypes: [.i8])
             let (scaleFile, scaleInfo) = try checkpoint.require(int8.scales, shape: [n], dtypes: [.f32])
             let scales = aligned(scaleFile, scaleInfo, alignment: 4)
-            return WeightMatrix(format: .int8, layout: .outputMajor, inputs: k, outputs: n,
-                                data: file.data(of: info.name)!, scales: scales.pointer,
-                                owner: Retained([checkpoint, scales.owner]))
+            guard WeightMatrix.computeLayout(format: .int8, layout: .outputMajor, inputs: k, outputs: n) == .inputPanels else {
+                return WeightMatrix(format: .int8, layout: .outputMajor, inputs: k, outputs: n,
+                                    data: file.data(of: info.name)!, scales: scales.pointer,
+                                    owner: Retained([checkpoint, scales.owner]))
+            }
+            // Files hold int8 output-major; AVX2 streams 16-output panels (WeightMatrix.int8Position).
+            let data = rearranged(file, info, change: "int8 \(WeightMatrix.Layout.inputPanels)") { source, target in
+                Kernels.packInt8Panels(source, k: k, n: n, into: target)
+            }
+            return WeightMatrix(format: .int8, layout: .inputPanels, inputs: k, outputs: n, data: data.pointer,
+                                scales: scales.pointer, owner: Retained([checkpoint, scales.owner, data.owner]))
         }
         if checkpoint.tensor(q4.values) != nil {
             let block = WeightMatrix.q4BlockSize

@@ -6,7 +6,8 @@ struct LinearCase: CustomTestStringConvertible, Sendable {
     let format: WeightMatrix.Format
     /// The layout of the fp32 source (f16 / bf16 keep it; int8 / q4 are output-major).
     let sourceLayout: WeightMatrix.Layout
-    /// q4 only: the quantized weight rearranged into panels (`WeightMatrix.q4Position`).
+    /// q4 and int8: the quantized weight rearranged into panels (`WeightMatrix.q4Position`,
+    /// `WeightMatrix.int8Position`).
     var panels = false
     var testDescription: String { "\(format)\(panels ? " panels" : "") from \(sourceLayout == .inputMajor ? "[k, n]" : "[n, k]")" }
 
@@ -14,6 +15,7 @@ struct LinearCase: CustomTestStringConvertible, Sendable {
         LinearCase(format: .f16, sourceLayout: .inputMajor), LinearCase(format: .f16, sourceLayout: .outputMajor),
         LinearCase(format: .bf16, sourceLayout: .inputMajor), LinearCase(format: .bf16, sourceLayout: .outputMajor),
         LinearCase(format: .int8, sourceLayout: .inputMajor), LinearCase(format: .int8, sourceLayout: .outputMajor),
+        LinearCase(format: .int8, sourceLayout: .inputMajor, panels: true),
         LinearCase(format: .q4, sourceLayout: .inputMajor), LinearCase(format: .q4, sourceLayout: .outputMajor),
         LinearCase(format: .q4, sourceLayout: .inputMajor, panels: true),
     ]

@@ -26,7 +26,7 @@ struct LinearTests {
     func linear_matchesNaive_everyLevelPoolAndFlag(testCase: LinearCase, m: Int) {
         let pools = testPools()
         for n in Self.widths {
-            for k in Self.depths + (testCase.format == .q4 ? [] : [Self.oddDepth]) {
+            for k in Self.depths + (testCase.format == .q4 || testCase.panels ? [] : [Self.oddDepth]) {
                 var rng = SplitMix64(seed: UInt64(m * 1_000_003 + n * 1_009 + k))
                 let lda = k + 3, ldc = n + 2
                 let a = Self.activations(m: m, k: k, lda: lda, rng: &rng)

@@ -80,6 +80,16 @@ size_t gpt2k_int8_panel_bytes(int isa, long m, long k);
 void gpt2k_int8_linear(int isa, const void *scratch, void *panel, long m, long k, const int8_t *w,
                        const float *w_scales, const float *bias, float *c, long ldc, long j0, long j1, int accumulate);
 
+/// `gpt2k_int8_linear` for int8 weights in panels of 16 outputs (k even): the first n - n % 16
+/// outputs panel after panel, panel P's 16 k bytes at `w + 16 P k` as k / 2 chunks of 32 bytes,
+/// chunk q holding inputs 2q, 2q + 1 of outputs 0..7 (byte 2r + t: output r, input 2q + t), then
+/// the same for outputs 8..15; the last n % 16 outputs follow output-major ([n, k] rows, where
+/// that layout would put them). `w_scales` [n]. j0 must be a multiple of 16 below n - n % 16.
+/// Vector kernel (vpmaddwd on int16 pairs, no horizontal sums) at the AVX2 and AVX-512 levels,
+/// plain C otherwise; same bits as gpt2k_int8_linear on the same weights at every level.
+void gpt2k_int8_panels(int isa, const void *scratch, long m, long k, long n, const int8_t *w, const float *w_scales,
+                       const float *bias, float *c, long ldc, long j0, long j1, int accumulate);
+
 // MARK: q4 weights (blocks of 32 along k, fp16 scales), activations quantized per block to s8
 
 /// Bytes of scratch (at least 4-byte aligned; 64 is best) that the q4 activations of m rows of k (a multiple of 32) need.
