@@ -1,8 +1,10 @@
 // Weights in 16-column panels ([n / 16][k][16], GPT2Kernels' `inputPanels` layout), fp32 or
-// 16-bit (fp16 / bf16, widened in registers), times fp32 activations. One tile shape serves
-// both: up to 6 activation rows by up to 4 panels (64 columns, 24 zmm accumulators); each step
-// loads one row of each panel (4 contiguous streams) and broadcasts 6 activations. Few rows
-// (decode) walk one panel at a time, so each thread reads a single ascending stream.
+// 16-bit (fp16 / bf16, widened in registers), times fp32 activations. AVX-512: one tile shape
+// serves both, up to 6 activation rows by up to 4 panels (64 columns, 24 zmm accumulators); each
+// step loads one row of each panel (4 contiguous streams) and broadcasts 6 activations. AVX2
+// (16-bit only; fp32 panels use GPT2Kernels' Swift tiles there, measured faster): up to 6 rows
+// by one panel (12 ymm accumulators). Few rows (decode) walk one panel at a time, so each thread
+// reads a single ascending stream.
 #include "half_common.h"
 
 /// Element kinds of a panel weight.
@@ -65,10 +67,9 @@ GPT2K_INLINE GPT2K_AVX512 void panel_tile_512(const int kind, const int MR, cons
 GPT2K_INLINE GPT2K_AVX512 void panels_512_kind(const int kind, const float *a, long lda, const void *w, long m, long k,
                                                const float *bias, float *c, long ldc, long p0, long p1,
                                                long panels_per_tile, int accumulate) {
-    const long element = kind == PANEL_F32 ? 4 : 2;
-    for (long j = p0; j < p1; j += panels_per_tile) {
+        for (long j = p0; j < p1; j += panels_per_tile) {
         const int np = p1 - j < panels_per_tile ? (int)(p1 - j) : (int)panels_per_tile;
-        const void *panels = (const char *)w + j * k * 16 * element;
+        const void *panels = (const char *)w + j * k * 16 * 2;
         const float *b = bias ? bias + j * 16 : NULL;
         for (long i = 0; i < m; i += 6) {
             const int rows = m - i < 6 ? (int)(m - i) : 6;
@@ -90,6 +91,111 @@ GPT2K_AVX512 static void panels_512(int kind, const float *a, long lda, const vo
     case PANEL_F32: panels_512_kind(PANEL_F32, a, lda, w, m, k, bias, c, ldc, p0, p1, panels_per_tile, accumulate); break;
     case PANEL_F16: panels_512_kind(PANEL_F16, a, lda, w, m, k, bias, c, ldc, p0, p1, panels_per_tile, accumulate); break;
     default: panels_512_kind(PANEL_BF16, a, lda, w, m, k, bias, c, ldc, p0, p1, panels_per_tile, accumulate); break;
+    }
+}
+
+/// 16 elements of a panel row as fp32, columns 0-7 in `lo` and 8-15 in `hi`.
+GPT2K_INLINE GPT2K_AVX2 void panel_load_256(const int kind, const void *w, long index, __m256 *lo, __m256 *hi) {
+    *lo = half_load8_256(kind == PANEL_BF16, (const uint16_t *)w + index);
+    *hi = half_load8_256(kind == PANEL_BF16, (const uint16_t *)w + index + 8);
+}
+
+/// Rows i..i+MR-1 of a times one panel (k rows of 16), over the whole depth: 2 * MR * U ymm
+/// accumulators (at most 12 of AVX2's 16 registers), the depth unrolled U times so that few
+/// rows still keep enough independent FMA chains in flight.
+GPT2K_INLINE GPT2K_AVX2 void panel_tile_256(const int kind, const int MR, const int U, const float *a, long lda,
+                                            const void *w, long k, const float *bias, float *c, long ldc,
+                                            int accumulate) {
+    __m256 lo[4][6], hi[4][6];
+    for (int u = 0; u < U; u++)
+        for (int r = 0; r < MR; r++) lo[u][r] = hi[u][r] = _mm256_setzero_ps();
+    long p = 0;
+    for (; p + U <= k; p += U) {
+        for (int u = 0; u < U; u++) {
+            __m256 w0, w1;
+            panel_load_256(kind, w, (p + u) * 16, &w0, &w1);
+            for (int r = 0; r < MR; r++) {
+                __m256 x = _mm256_broadcast_ss(a + r * lda + p + u);
+                lo[u][r] = _mm256_fmadd_ps(x, w0, lo[u][r]);
+                hi[u][r] = _mm256_fmadd_ps(x, w1, hi[u][r]);
+            }
+        }
+    }
+    for (; p < k; p++) {
+        __m256 w0, w1;
+        panel_load_256(kind, w, p * 16, &w0, &w1);
+        for (int r = 0; r < MR; r++) {
+            __m256 x = _mm256_broadcast_ss(a + r * lda + p);
+            lo[0][r] = _mm256_fmadd_ps(x, w0, lo[0][r]);
+            hi[0][r] = _mm256_fmadd_ps(x, w1, hi[0][r]);
+        }
+    }
+    for (int r = 0; r < MR; r++) {
+        __m256 v0 = lo[0][r], v1 = hi[0][r];
+        if (U == 2) {
+            v0 = _mm256_add_ps(v0, lo[1][r]);
+            v1 = _mm256_add_ps(v1, hi[1][r]);
+        } else if (U == 4) {
+            v0 = _mm256_add_ps(_mm256_add_ps(v0, lo[1][r]), _mm256_add_ps(lo[2][r], lo[3][r]));
+            v1 = _mm256_add_ps(_mm256_add_ps(v1, hi[1][r]), _mm256_add_ps(hi[2][r], hi[3][r]));
+        }
+        float *target = c + r * ldc;
+        if (bias) {
+            v0 = _mm256_add_ps(v0, _mm256_loadu_ps(bias));
+            v1 = _mm256_add_ps(v1, _mm256_loadu_ps(bias + 8));
+        }
+        if (accumulate) {
+            v0 = _mm256_add_ps(v0, _mm256_loadu_ps(target));
+            v1 = _mm256_add_ps(v1, _mm256_loadu_ps(target + 8));
+        }
+        _mm256_storeu_ps(target, v0);
+        _mm256_storeu_ps(target + 8, v1);
+    }
+}
+
+/// Up to 6 rows times one panel; the unroll keeps 8-12 accumulators at every row count.
+GPT2K_INLINE GPT2K_AVX2 void panel_rows_256(const int kind, int rows, const float *a, long lda, const void *w, long k,
+                                            const float *bias, float *c, long ldc, int accumulate) {
+    switch (rows) {
+    case 1: panel_tile_256(kind, 1, 4, a, lda, w, k, bias, c, ldc, accumulate); break;
+    case 2: panel_tile_256(kind, 2, 2, a, lda, w, k, bias, c, ldc, accumulate); break;
+    case 3: panel_tile_256(kind, 3, 2, a, lda, w, k, bias, c, ldc, accumulate); break;
+    case 4: panel_tile_256(kind, 4, 1, a, lda, w, k, bias, c, ldc, accumulate); break;
+    case 5: panel_tile_256(kind, 5, 1, a, lda, w, k, bias, c, ldc, accumulate); break;
+    default: panel_tile_256(kind, 6, 1, a, lda, w, k, bias, c, ldc, accumulate); break;
+    }
+}
+
+#ifndef GPT2K_PANEL_CHUNK_256
+#define GPT2K_PANEL_CHUNK_256 4
+#endif
+
+/// Up to 4 rows: panel after panel (one ascending stream), rows in groups of 4, the first
+/// group reading the panel from memory and the others from cache. More rows: blocks of
+/// GPT2K_PANEL_CHUNK_256 panels, each block swept by 6-row tiles while it stays in L2.
+GPT2K_INLINE GPT2K_AVX2 void panels_256_kind(const int kind, const float *a, long lda, const void *w, long m, long k,
+                                             const float *bias, float *c, long ldc, long p0, long p1,
+                                             int accumulate) {
+        const long group = m <= 4 ? 4 : 6;
+    const long chunk = m <= 4 ? 1 : GPT2K_PANEL_CHUNK_256;
+    for (long j0 = p0; j0 < p1; j0 += chunk) {
+        const long j1 = p1 - j0 < chunk ? p1 : j0 + chunk;
+        for (long i = 0; i < m; i += group) {
+            const int rows = m - i < group ? (int)(m - i) : (int)group;
+            for (long j = j0; j < j1; j++) {
+                const void *panel = (const char *)w + j * k * 16 * 2;
+                panel_rows_256(kind, rows, a + i * lda, lda, panel, k, bias ? bias + j * 16 : NULL,
+                               c + i * ldc + j * 16, ldc, accumulate);
+            }
+        }
+    }
+}
+
+GPT2K_AVX2 static void panels_256(int kind, const float *a, long lda, const void *w, long m, long k,
+                                  const float *bias, float *c, long ldc, long p0, long p1, int accumulate) {
+    switch (kind) {
+    case PANEL_F16: panels_256_kind(PANEL_F16, a, lda, w, m, k, bias, c, ldc, p0, p1, accumulate); break;
+    default: panels_256_kind(PANEL_BF16, a, lda, w, m, k, bias, c, ldc, p0, p1, accumulate); break;
     }
 }
 
@@ -117,6 +223,10 @@ void gpt2k_half_panels(int isa, int bf16, const float *a, long lda, const uint16
     if (isa >= GPT2K_ISA_AVX512) {
         // Few rows: one panel at a time (a single stream); more: 4, so a broadcast feeds 4 FMAs.
         panels_512(kind, a, lda, w, m, k, bias, c, ldc, p0, p1, m <= 4 ? 1 : 4, accumulate);
+        return;
+    }
+    if (isa == GPT2K_ISA_AVX2) {
+        panels_256(kind, a, lda, w, m, k, bias, c, ldc, p0, p1, accumulate);
         return;
     }
 #endif

@@ -4,7 +4,7 @@ import GPT2Kernels
 extension WeightMatrix {
     /// The layout the model computes this weight from, as `GPT2Weights.load` gives it: fp32
     /// [k, n] with n a multiple of 16 in `inputPanels`, fp16 / bf16 [k, n] in `inputPanels` too
-    /// on AVX-512 CPUs (n a multiple of 16), else transposed to [n, k]; q4 in `inputPanels`;
+    /// on AVX2 and AVX-512 CPUs (n a multiple of 16), else transposed to [n, k]; q4 in `inputPanels`;
     /// int8 in `inputPanels` on CPUs whose best level is AVX2 (k even); otherwise its own layout.
     public var computeLayout: WeightMatrix.Layout {
         Self.computeLayout(format: format, layout: layout, inputs: inputs, outputs: outputs)
@@ -23,8 +23,8 @@ extension WeightMatrix {
         let panels = canUsePanels(format: format, inputs: inputs, outputs: outputs)
         switch format {
         case .f32 where panels: return .inputPanels
-        // 16-bit panels have vector kernels on AVX-512 only; elsewhere [n, k] streams best.
-        case .f16, .bf16: return panels && LinearISA.detected >= .avx512 ? .inputPanels : .outputMajor
+        // 16-bit panels have vector kernels from AVX2 up; portable C streams [n, k] rows best.
+        case .f16, .bf16: return panels && LinearISA.detected >= .avx2 ? .inputPanels : .outputMajor
         default: return layout
         }
     }

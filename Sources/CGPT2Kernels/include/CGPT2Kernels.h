@@ -44,8 +44,8 @@ int gpt2k_f32_panels(int isa, const float *a, long lda, const float *w, long m, 
 // MARK: fp16 / bf16 weights
 
 /// `gpt2k_half_linear` for 16-bit weights in 16-column panels ([n / 16][k][16]): the columns of
-/// panels [p0, p1) for rows i < m. AVX-512 levels run vector kernels; other levels plain C
-/// (GPT2Kernels keeps such weights in panels only on AVX-512 CPUs).
+/// panels [p0, p1) for rows i < m. The AVX2 and AVX-512 levels run vector kernels; the portable
+/// level plain C (GPT2Kernels keeps such weights in panels only on AVX2 and AVX-512 CPUs).
 void gpt2k_half_panels(int isa, int bf16, const float *a, long lda, const uint16_t *w, long m, long k,
                        const float *bias, float *c, long ldc, long p0, long p1, int accumulate);
 
