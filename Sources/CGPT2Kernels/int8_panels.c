@@ -40,6 +40,7 @@ GPT2K_INLINE GPT2K_AVX2 void int8_panel_tile_avx2(const int MR, gpt2k_int8_acts 
     for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
     const int16_t *a = acts.wide + i * acts.ldq;
     for (long q = 0; q < k / 2; q++) {
+        if ((q & 1) == 0) _mm_prefetch((const char *)(wp + 32 * q + GPT2K_AVX2_PANEL_PREFETCH), _MM_HINT_T0);
         __m256i chunk = _mm256_loadu_si256((const __m256i *)(wp + 32 * q));
         __m256i lo = _mm256_cvtepi8_epi16(_mm256_castsi256_si128(chunk));
         __m256i hi = _mm256_cvtepi8_epi16(_mm256_extracti128_si256(chunk, 1));

@@ -112,6 +112,9 @@ GPT2K_INLINE GPT2K_AVX2 void panel_tile_256(const int kind, const int MR, const 
     long p = 0;
     for (; p + U <= k; p += U) {
         for (int u = 0; u < U; u++) {
+            // One prefetch per 64-byte line (p is a multiple of U, U = 1, 2 or 4).
+            if (((p + u) & 1) == 0)
+                _mm_prefetch((const char *)w + (p + u) * 32 + GPT2K_AVX2_PANEL_PREFETCH, _MM_HINT_T0);
             __m256 w0, w1;
             panel_load_256(kind, w, (p + u) * 16, &w0, &w1);
             for (int r = 0; r < MR; r++) {

@@ -193,6 +193,7 @@ GPT2K_INLINE GPT2K_AVX2 void q4_panel_tile_avx2(const int MR, const int8_t *acts
         for (int r = 0; r < MR; r++) pairs[r][0] = pairs[r][1] = _mm256_setzero_si256();
         for (int chunk = 0; chunk < 4; chunk++) {
             const uint8_t *bytes = wp + 256 * b + 64 * chunk;
+            _mm_prefetch((const char *)bytes + GPT2K_AVX2_PANEL_PREFETCH, _MM_HINT_T0);
             __m256i raw[2] = {_mm256_loadu_si256((const __m256i *)bytes), _mm256_loadu_si256((const __m256i *)(bytes + 32))};
             __m256i lo[2], hi[2];
             for (int h = 0; h < 2; h++) {
