@@ -35,6 +35,18 @@ GPT2K_INLINE long gpt2k_prefetch_distance(long block_bytes) {
 /// tok/s, fp16 37-40 -> 40-49, q4 144-166 -> 167-196); 2048 less, 0 least.
 #define GPT2K_AVX2_PANEL_PREFETCH 1024
 
+#if GPT2K_X86
+/// The horizontal sums of four vectors, as lanes 0-3 of one.
+GPT2K_INLINE GPT2K_AVX2 __m128 gpt2k_reduce4_256(__m256 a, __m256 b, __m256 c, __m256 d) {
+    __m256 ab = _mm256_add_ps(_mm256_unpacklo_ps(a, b), _mm256_unpackhi_ps(a, b));
+    __m256 cd = _mm256_add_ps(_mm256_unpacklo_ps(c, d), _mm256_unpackhi_ps(c, d));
+    __m256d lo = _mm256_unpacklo_pd(_mm256_castps_pd(ab), _mm256_castps_pd(cd));
+    __m256d hi = _mm256_unpackhi_pd(_mm256_castps_pd(ab), _mm256_castps_pd(cd));
+    __m256 s = _mm256_add_ps(_mm256_castpd_ps(lo), _mm256_castpd_ps(hi));
+    return _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+}
+#endif
+
 /// IEEE binary16 bits to fp32, exactly (subnormals, infinities and NaNs included).
 GPT2K_INLINE float gpt2k_half_to_float(uint16_t h) {
     uint32_t sign = (uint32_t)(h & 0x8000) << 16;

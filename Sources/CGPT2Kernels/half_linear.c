@@ -202,15 +202,6 @@ GPT2K_AVX512 static void widen_512(int bf16, const uint16_t *source, float *dest
 
 // MARK: AVX2
 
-GPT2K_INLINE GPT2K_AVX2 __m128 half_reduce4_256(__m256 a, __m256 b, __m256 c, __m256 d) {
-    __m256 ab = _mm256_add_ps(_mm256_unpacklo_ps(a, b), _mm256_unpackhi_ps(a, b));
-    __m256 cd = _mm256_add_ps(_mm256_unpacklo_ps(c, d), _mm256_unpackhi_ps(c, d));
-    __m256d lo = _mm256_unpacklo_pd(_mm256_castps_pd(ab), _mm256_castps_pd(cd));
-    __m256d hi = _mm256_unpackhi_pd(_mm256_castps_pd(ab), _mm256_castps_pd(cd));
-    __m256 s = _mm256_add_ps(_mm256_castpd_ps(lo), _mm256_castpd_ps(hi));
-    return _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
-}
-
 GPT2K_INLINE GPT2K_AVX2 void half_dot_tile_256(const int MR, const int bf16, const float *a, long lda, long k,
                                                const uint16_t *const w[4], __m128 dots[4]) {
     __m256 acc[4][4];
@@ -234,7 +225,7 @@ GPT2K_INLINE GPT2K_AVX2 void half_dot_tile_256(const int MR, const int bf16, con
         float tail[4] = {0, 0, 0, 0};
         for (long t = p; t < k; t++)
             for (int q = 0; q < 4; q++) tail[q] += a[r * lda + t] * gpt2k_widen(w[q][t], bf16);
-        dots[r] = _mm_add_ps(half_reduce4_256(acc[r][0], acc[r][1], acc[r][2], acc[r][3]), _mm_loadu_ps(tail));
+        dots[r] = _mm_add_ps(gpt2k_reduce4_256(acc[r][0], acc[r][1], acc[r][2], acc[r][3]), _mm_loadu_ps(tail));
     }
 }
 

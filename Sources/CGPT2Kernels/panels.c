@@ -1,10 +1,10 @@
 // Weights in 16-column panels ([n / 16][k][16], GPT2Kernels' `inputPanels` layout), fp32 or
 // 16-bit (fp16 / bf16, widened in registers), times fp32 activations. AVX-512: one tile shape
 // serves both, up to 6 activation rows by up to 4 panels (64 columns, 24 zmm accumulators); each
-// step loads one row of each panel (4 contiguous streams) and broadcasts 6 activations. AVX2
-// (16-bit only; fp32 panels use GPT2Kernels' Swift tiles there, measured faster): up to 6 rows
-// by one panel (12 ymm accumulators). Few rows (decode) walk one panel at a time, so each thread
-// reads a single ascending stream.
+// step loads one row of each panel (4 contiguous streams) and broadcasts 6 activations. AVX2: up
+// to 6 rows by one panel (12 ymm accumulators), for fp32 panels only up to 16 rows (decode and
+// batched decode; for prompts GPT2Kernels' Swift tiles measured faster). Few rows (decode) walk
+// one panel at a time, so each thread reads a single ascending stream.
 #include "half_common.h"
 
 /// Element kinds of a panel weight.
@@ -96,6 +96,11 @@ GPT2K_AVX512 static void panels_512(int kind, const float *a, long lda, const vo
 
 /// 16 elements of a panel row as fp32, columns 0-7 in `lo` and 8-15 in `hi`.
 GPT2K_INLINE GPT2K_AVX2 void panel_load_256(const int kind, const void *w, long index, __m256 *lo, __m256 *hi) {
+    if (kind == PANEL_F32) {
+        *lo = _mm256_loadu_ps((const float *)w + index);
+        *hi = _mm256_loadu_ps((const float *)w + index + 8);
+        return;
+    }
     *lo = half_load8_256(kind == PANEL_BF16, (const uint16_t *)w + index);
     *hi = half_load8_256(kind == PANEL_BF16, (const uint16_t *)w + index + 8);
 }
@@ -112,9 +117,11 @@ GPT2K_INLINE GPT2K_AVX2 void panel_tile_256(const int kind, const int MR, const 
     long p = 0;
     for (; p + U <= k; p += U) {
         for (int u = 0; u < U; u++) {
-            // One prefetch per 64-byte line (p is a multiple of U, U = 1, 2 or 4).
-            if (((p + u) & 1) == 0)
-                _mm_prefetch((const char *)w + (p + u) * 32 + GPT2K_AVX2_PANEL_PREFETCH, _MM_HINT_T0);
+            // One prefetch per 64-byte line (p is a multiple of U, U = 1, 2 or 4; a panel row
+            // is 64 bytes of fp32 or 32 of 16-bit values).
+            if (kind == PANEL_F32 || ((p + u) & 1) == 0)
+                _mm_prefetch((const char *)w + (p + u) * (kind == PANEL_F32 ? 64 : 32) + GPT2K_AVX2_PANEL_PREFETCH,
+                             _MM_HINT_T0);
             __m256 w0, w1;
             panel_load_256(kind, w, (p + u) * 16, &w0, &w1);
             for (int r = 0; r < MR; r++) {
@@ -186,7 +193,7 @@ GPT2K_INLINE GPT2K_AVX2 void panels_256_kind(const int kind, const float *a, lon
         for (long i = 0; i < m; i += group) {
             const int rows = m - i < group ? (int)(m - i) : (int)group;
             for (long j = j0; j < j1; j++) {
-                const void *panel = (const char *)w + j * k * 16 * 2;
+                const void *panel = (const char *)w + j * k * 16 * (kind == PANEL_F32 ? 4 : 2);
                 panel_rows_256(kind, rows, a + i * lda, lda, panel, k, bias ? bias + j * 16 : NULL,
                                c + i * ldc + j * 16, ldc, accumulate);
             }
@@ -197,6 +204,7 @@ GPT2K_INLINE GPT2K_AVX2 void panels_256_kind(const int kind, const float *a, lon
 GPT2K_AVX2 static void panels_256(int kind, const float *a, long lda, const void *w, long m, long k,
                                   const float *bias, float *c, long ldc, long p0, long p1, int accumulate) {
     switch (kind) {
+    case PANEL_F32: panels_256_kind(PANEL_F32, a, lda, w, m, k, bias, c, ldc, p0, p1, accumulate); break;
     case PANEL_F16: panels_256_kind(PANEL_F16, a, lda, w, m, k, bias, c, ldc, p0, p1, accumulate); break;
     default: panels_256_kind(PANEL_BF16, a, lda, w, m, k, bias, c, ldc, p0, p1, accumulate); break;
     }
@@ -211,6 +219,10 @@ int gpt2k_f32_panels(int isa, const float *a, long lda, const float *w, long m, 
 #if GPT2K_X86
     if (isa >= GPT2K_ISA_AVX512) {
         if (m > 0 && p1 > p0) panels_512(PANEL_F32, a, lda, w, m, k, bias, c, ldc, p0, p1, 4, accumulate);
+        return 1;
+    }
+    if (isa == GPT2K_ISA_AVX2 && m <= 16) {
+        if (p1 > p0) panels_256(PANEL_F32, a, lda, w, m, k, bias, c, ldc, p0, p1, accumulate);
         return 1;
     }
 #endif

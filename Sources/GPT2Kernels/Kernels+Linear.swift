@@ -51,6 +51,19 @@ extension Kernels {
                           pool: pool, isa: isa)
             return
         }
+        if weight.format == .f32 && weight.layout == .outputMajor && m == 1 && isa == .avx2 {
+            // One stream's decode through the LM head: one contiguous run of rows per thread,
+            // read by `f32_linear.c`'s prefetching kernel.
+            let w = weight.data.assumingMemoryBound(to: Float.self)
+            let threads = min(pool?.threadCount ?? 1, max(1, n / 64))
+            let perThread = (n + 4 * threads - 1) / (4 * threads) * 4
+            let body = { (t: Int) in
+                let j0 = min(n, t * perThread), j1 = min(n, j0 + perThread)
+                _ = gpt2k_f32_rows(isa.code, a, w, k, k, bias, c, j0, j1, accumulate ? 1 : 0)
+            }
+            if let pool, threads > 1 { pool.parallelFor(threads, body) } else { body(0) }
+            return
+        }
         if weight.format == .f32 {
             let transposed = weight.layout == .outputMajor
             matmul(a: a, lda: lda, b: weight.data.assumingMemoryBound(to: Float.self),

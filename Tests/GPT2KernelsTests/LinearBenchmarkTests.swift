@@ -133,6 +133,11 @@ struct LinearBenchmarkTests {
         }
     }
 
+    /// Rows of A that `gpt2Decode` measures: `GPT2_LINEAR_BENCH_ROWS` (e.g. "1,2,4"), else 1, 8, 128.
+    static var rows: [Int] {
+        ProcessInfo.processInfo.environment["GPT2_LINEAR_BENCH_ROWS"]?.split(separator: ",").compactMap { Int($0) } ?? [1, 8, 128]
+    }
+
     /// All of GPT-2 124M's linear layers in decode order (12 blocks of 4, then the LM head, m rows),
     /// as tokens per second of the linear layers alone: one stream (m = 1), eight (m = 8), and a
     /// 128-token prompt (m = 128, LM head for the last row only).
@@ -162,7 +167,7 @@ struct LinearBenchmarkTests {
                 return blockLayout.map { Quantizer.quantize(w, to: format, layout: $0) } ?? Self.loaded(w, as: format)
             }
             let bytes = (layers + [head]).reduce(0) { $0 + $1.byteCount }
-            for m in [1, 8, 128] {
+            for m in Self.rows {
                 let a = rng.floats(m * 3072)
                 var c = [Float](repeating: 0, count: m * 50257)
                 for threads in [1, 2] {

@@ -12,6 +12,7 @@ struct LinearCase: CustomTestStringConvertible, Sendable {
     var testDescription: String { "\(format)\(panels ? " panels" : "") from \(sourceLayout == .inputMajor ? "[k, n]" : "[n, k]")" }
 
     static let all: [LinearCase] = [
+        LinearCase(format: .f32, sourceLayout: .inputMajor), LinearCase(format: .f32, sourceLayout: .outputMajor),
         LinearCase(format: .f16, sourceLayout: .inputMajor), LinearCase(format: .f16, sourceLayout: .outputMajor),
         LinearCase(format: .bf16, sourceLayout: .inputMajor), LinearCase(format: .bf16, sourceLayout: .outputMajor),
         LinearCase(format: .int8, sourceLayout: .inputMajor), LinearCase(format: .int8, sourceLayout: .outputMajor),

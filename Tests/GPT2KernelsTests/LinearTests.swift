@@ -1,7 +1,7 @@
 import GPT2Kernels
 import Testing
 
-/// `Kernels.linear` for every narrow format and layout, at every instruction-set level this CPU
+/// `Kernels.linear` for every format and layout, at every instruction-set level this CPU
 /// supports (forced through `isa:`), against `NaiveKernels.linear` on the same stored weights,
 /// within `linearErrorBound` (fp32 rounding, plus the activation quantization of int8 / q4).
 struct LinearTests {

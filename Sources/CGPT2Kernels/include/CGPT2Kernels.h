@@ -36,10 +36,16 @@ int gpt2k_detect_isa(void);
 
 /// `c[i, j] (+)= sum_p a[i, p] * W[p, j] + bias[j]` for rows i < m and the columns of panels
 /// [p0, p1), where `w` holds W [k, n] as panels of 16 columns (`[n / 16][k][16]`, GPT2Kernels'
-/// `inputPanels`). `bias` may be NULL. Returns 1 when it ran (AVX-512 levels), 0 when this
-/// `isa` has no C kernel for it and the caller must use its own.
+/// `inputPanels`). `bias` may be NULL. Returns 1 when it ran (AVX-512 levels; AVX2 up to 16 rows,
+/// one panel at a time), 0 when this `isa` has no C kernel for it and the caller must use its own.
 int gpt2k_f32_panels(int isa, const float *a, long lda, const float *w, long m, long k, const float *bias, float *c,
                      long ldc, long p0, long p1, int accumulate);
+
+/// `c[j] (+)= sum_p x[p] * w[j * ldw + p] + bias[j]` for j in [j0, j1): one activation row times
+/// fp32 weights stored [n, k] row-major (nn.Linear, the LM head). `bias` may be NULL. Returns 1
+/// when it ran (the AVX2 level), 0 when this `isa` has no C kernel for it.
+int gpt2k_f32_rows(int isa, const float *x, const float *w, long ldw, long k, const float *bias, float *c, long j0,
+                   long j1, int accumulate);
 
 // MARK: fp16 / bf16 weights
 
