@@ -209,9 +209,22 @@ GPT2K_INLINE GPT2K_AVX2 void half_dot_tile_256(const int MR, const int bf16, con
         for (int q = 0; q < 4; q++) acc[r][q] = _mm256_setzero_ps();
     long p = 0;
     if (MR == 1) {
-        for (int q = 0; q < 4; q++)
-            for (p = 0; p + 8 <= k; p += 8)
-                acc[0][q] = _mm256_fmadd_ps(_mm256_loadu_ps(a + p), half_load8_256(bf16, w[q] + p), acc[0][q]);
+        // One row after the other (the four are contiguous: one ascending stream), four
+        // accumulators each and a prefetch ahead, so one stream's decode reads at memory speed.
+        for (int q = 0; q < 4; q++) {
+            const uint16_t *row = w[q];
+            __m256 s1 = _mm256_setzero_ps(), s2 = s1, s3 = s1;
+            for (p = 0; p + 32 <= k; p += 32) {
+                _mm_prefetch((const char *)(row + p) + GPT2K_AVX2_PANEL_PREFETCH, _MM_HINT_T0);
+                acc[0][q] = _mm256_fmadd_ps(_mm256_loadu_ps(a + p), half_load8_256(bf16, row + p), acc[0][q]);
+                s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + p + 8), half_load8_256(bf16, row + p + 8), s1);
+                s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + p + 16), half_load8_256(bf16, row + p + 16), s2);
+                s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + p + 24), half_load8_256(bf16, row + p + 24), s3);
+            }
+            for (; p + 8 <= k; p += 8)
+                acc[0][q] = _mm256_fmadd_ps(_mm256_loadu_ps(a + p), half_load8_256(bf16, row + p), acc[0][q]);
+            acc[0][q] = _mm256_add_ps(_mm256_add_ps(acc[0][q], s1), _mm256_add_ps(s2, s3));
+        }
     } else
     for (; p + 8 <= k; p += 8) {
         __m256 wv[4];

@@ -107,7 +107,11 @@ extension Kernels {
         }
         let outputMajor: Int32 = weight.layout == .outputMajor ? 1 : 0
         let unit = weight.layout == .outputMajor ? 4 : 64
-        split(n, piece: columnPiece(n: n, unit: unit, threads: pool?.threadCount ?? 1), pool: pool) { j0, j1 in
+        let threads = pool?.threadCount ?? 1
+        // One stream's decode on AVX2 (the LM head): one contiguous run of rows per thread.
+        let piece = m == 1 && outputMajor == 1 && isa == .avx2
+            ? max(unit, (n + unit * threads - 1) / (unit * threads) * unit) : columnPiece(n: n, unit: unit, threads: threads)
+        split(n, piece: piece, pool: pool) { j0, j1 in
             gpt2k_half_linear(isa.code, bf16, outputMajor, a, lda, w, m, n, k, bias, c, ldc, j0, j1, accumulate ? 1 : 0)
         }
     }

@@ -62,10 +62,15 @@ struct LinearBenchmarkTests {
     }
 
     /// `w` in `format`, in the layout the model's loader gives such a weight (f32 [k, n] and q4
-    /// in panels; others as `Quantizer.quantize` writes them).
+    /// in panels, fp16 / bf16 [k, n] too on AVX2 and AVX-512 CPUs; others as `Quantizer.quantize`
+    /// writes them).
     static func loaded(_ w: WeightMatrix, as format: WeightMatrix.Format) -> WeightMatrix {
         if format == .q4 { return Quantizer.quantize(w, to: .q4, layout: .inputPanels) }
-        if format == .f32 && w.layout == .inputMajor && w.canUsePanels { return Quantizer.quantize(w, to: .f32, layout: .inputPanels) }
+        let panels = w.layout == .inputMajor
+            && WeightMatrix.canUsePanels(format: format, inputs: w.inputs, outputs: w.outputs)
+        if panels && (format == .f32 || ((format == .f16 || format == .bf16) && LinearISA.detected >= .avx2)) {
+            return Quantizer.quantize(w, to: format, layout: .inputPanels)
+        }
         return Quantizer.quantize(w, to: format)
     }
 
