@@ -35,6 +35,12 @@ GPT2K_INLINE long gpt2k_prefetch_distance(long block_bytes) {
 /// tok/s, fp16 37-40 -> 40-49, q4 144-166 -> 167-196); 2048 less, 0 least.
 #define GPT2K_AVX2_PANEL_PREFETCH 1024
 
+/// The same distance for the AVX2 fp32 decode kernels (fp32 panels, fp32 [n, k] rows), whose
+/// light compute consumes bytes fastest: measured on Zen 1, 2 threads, 124M's fp32 linears at
+/// one stream (four rounds, order rotated), 512 bytes 48-52 tok/s, 256 46-52, 1024 43-47,
+/// 2048 33-40; three more pairs, 512 against 1024: 40-47 vs 39-41 (8 rows: within noise).
+#define GPT2K_AVX2_F32_PREFETCH 512
+
 #if GPT2K_X86
 /// The horizontal sums of four vectors, as lanes 0-3 of one.
 GPT2K_INLINE GPT2K_AVX2 __m128 gpt2k_reduce4_256(__m256 a, __m256 b, __m256 c, __m256 d) {

@@ -1,7 +1,7 @@
 // fp32 weights in the [n, k] row-major layout (nn.Linear, the tied LM head) times one activation
 // row: the one-stream decode GEMV. AVX2 only; elsewhere GPT2Kernels' Swift kernels run.
 //
-// Each thread reads its outputs' rows as one ascending stream, prefetching GPT2K_AVX2_PANEL_PREFETCH
+// Each thread reads its outputs' rows as one ascending stream, prefetching GPT2K_AVX2_F32_PREFETCH
 // bytes ahead, four rows at a time whose sums are reduced together. Measured on Zen 1 (2 threads)
 // with panels.c's fp32 stream for the blocks: GPT-2 124M's linears at one stream 41.5-44.3 tok/s
 // against 33.6-35.6 with GPT2Kernels' Swift loops (whose LM head deals its rows to the threads
@@ -16,8 +16,8 @@ GPT2K_INLINE GPT2K_AVX2 __m256 f32_row_dot_256(const float *x, const float *row,
     __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
     long p = 0;
     for (; p + 32 <= k; p += 32) {
-        _mm_prefetch((const char *)(row + p) + GPT2K_AVX2_PANEL_PREFETCH, _MM_HINT_T0);
-        _mm_prefetch((const char *)(row + p) + GPT2K_AVX2_PANEL_PREFETCH + 64, _MM_HINT_T0);
+        _mm_prefetch((const char *)(row + p) + GPT2K_AVX2_F32_PREFETCH, _MM_HINT_T0);
+        _mm_prefetch((const char *)(row + p) + GPT2K_AVX2_F32_PREFETCH + 64, _MM_HINT_T0);
         s0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + p), _mm256_loadu_ps(row + p), s0);
         s1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + p + 8), _mm256_loadu_ps(row + p + 8), s1);
         s2 = _mm256_fmadd_ps(_mm256_loadu_ps(x + p + 16), _mm256_loadu_ps(row + p + 16), s2);

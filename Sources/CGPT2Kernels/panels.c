@@ -120,7 +120,8 @@ GPT2K_INLINE GPT2K_AVX2 void panel_tile_256(const int kind, const int MR, const 
             // One prefetch per 64-byte line (p is a multiple of U, U = 1, 2 or 4; a panel row
             // is 64 bytes of fp32 or 32 of 16-bit values).
             if (kind == PANEL_F32 || ((p + u) & 1) == 0)
-                _mm_prefetch((const char *)w + (p + u) * (kind == PANEL_F32 ? 64 : 32) + GPT2K_AVX2_PANEL_PREFETCH,
+                _mm_prefetch((const char *)w + (p + u) * (kind == PANEL_F32 ? 64 : 32) +
+                                 (kind == PANEL_F32 ? GPT2K_AVX2_F32_PREFETCH : GPT2K_AVX2_PANEL_PREFETCH),
                              _MM_HINT_T0);
             __m256 w0, w1;
             panel_load_256(kind, w, (p + u) * 16, &w0, &w1);
