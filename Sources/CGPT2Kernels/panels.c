@@ -10,6 +10,9 @@
 /// Element kinds of a panel weight.
 enum { PANEL_F32 = 0, PANEL_F16 = 1, PANEL_BF16 = 2 };
 
+/// Bytes of one element of a panel weight.
+GPT2K_INLINE long panel_element_bytes(int kind) { return kind == PANEL_F32 ? 4 : 2; }
+
 GPT2K_INLINE float panel_value(int kind, const void *w, long index) {
     if (kind == PANEL_F32) return ((const float *)w)[index];
     return gpt2k_widen(((const uint16_t *)w)[index], kind == PANEL_BF16);
@@ -114,15 +117,15 @@ GPT2K_INLINE GPT2K_AVX2 void panel_tile_256(const int kind, const int MR, const 
     __m256 lo[4][6], hi[4][6];
     for (int u = 0; u < U; u++)
         for (int r = 0; r < MR; r++) lo[u][r] = hi[u][r] = _mm256_setzero_ps();
+    // A panel row is 64 bytes of fp32 or 32 of 16-bit values.
+    const long row_bytes = 16 * panel_element_bytes(kind);
+    const long ahead = kind == PANEL_F32 ? GPT2K_AVX2_F32_PREFETCH : GPT2K_AVX2_PANEL_PREFETCH;
     long p = 0;
     for (; p + U <= k; p += U) {
         for (int u = 0; u < U; u++) {
-            // One prefetch per 64-byte line (p is a multiple of U, U = 1, 2 or 4; a panel row
-            // is 64 bytes of fp32 or 32 of 16-bit values).
-            if (kind == PANEL_F32 || ((p + u) & 1) == 0)
-                _mm_prefetch((const char *)w + (p + u) * (kind == PANEL_F32 ? 64 : 32) +
-                                 (kind == PANEL_F32 ? GPT2K_AVX2_F32_PREFETCH : GPT2K_AVX2_PANEL_PREFETCH),
-                             _MM_HINT_T0);
+            // One prefetch per 64-byte line (p is a multiple of U, U = 1, 2 or 4).
+            if (row_bytes == 64 || ((p + u) & 1) == 0)
+                _mm_prefetch((const char *)w + (p + u) * row_bytes + ahead, _MM_HINT_T0);
             __m256 w0, w1;
             panel_load_256(kind, w, (p + u) * 16, &w0, &w1);
             for (int r = 0; r < MR; r++) {
@@ -194,7 +197,7 @@ GPT2K_INLINE GPT2K_AVX2 void panels_256_kind(const int kind, const float *a, lon
         for (long i = 0; i < m; i += group) {
             const int rows = m - i < group ? (int)(m - i) : (int)group;
             for (long j = j0; j < j1; j++) {
-                const void *panel = (const char *)w + j * k * 16 * (kind == PANEL_F32 ? 4 : 2);
+                const void *panel = (const char *)w + j * k * 16 * panel_element_bytes(kind);
                 panel_rows_256(kind, rows, a + i * lda, lda, panel, k, bias ? bias + j * 16 : NULL,
                                c + i * ldc + j * 16, ldc, accumulate);
             }

@@ -4,11 +4,11 @@ import CGPT2Kernels
 /// output columns are one contiguous panel of `k` rows.
 ///
 /// - Few rows of A (decode): each thread streams its own contiguous run of panels once, in
-///   memory order (on AVX2 CPUs with `panels.c`'s C kernel, which prefetches ahead: measured on
-///   Zen 1, 2 threads, 124M's linears at one stream 41.5-44.3 tok/s against 33.6-35.6 for this
-///   file's Swift loop, 8 rows 191-195 against 169-171) (the prefetchers' best case: measured ~2x the throughput of interleaved
+///   memory order (the prefetchers' best case: measured ~2x the throughput of interleaved
 ///   streams on this class of machine), keeping the 16 sums of each row in registers, so no
-///   partial results go through memory.
+///   partial results go through memory. On AVX2 CPUs `panels.c`'s C kernel does this and also
+///   prefetches ahead (measured on Zen 1, 2 threads, 124M's linears: one stream 41.5-44.3 tok/s
+///   against 33.6-35.6 for this file's Swift loop, 8 rows 191-195 against 169-171).
 /// - More rows (prompts, batches): register tiles read the panels as they are, never packing
 ///   the weight: the AVX-512 C tiles of `panels.c` (6 rows x 64 columns), elsewhere GEMM's 6x16
 ///   tile over A packed once per call (`m * k` floats), a depth block at a time.

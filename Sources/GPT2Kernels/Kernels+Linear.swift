@@ -55,13 +55,9 @@ extension Kernels {
             // One stream's decode through the LM head: one contiguous run of rows per thread,
             // read by `f32_linear.c`'s prefetching kernel.
             let w = weight.data.assumingMemoryBound(to: Float.self)
-            let threads = min(pool?.threadCount ?? 1, max(1, n / 64))
-            let perThread = (n + 4 * threads - 1) / (4 * threads) * 4
-            let body = { (t: Int) in
-                let j0 = min(n, t * perThread), j1 = min(n, j0 + perThread)
+            split(n, piece: threadPiece(n: n, unit: 4, threads: pool?.threadCount ?? 1), pool: pool) { j0, j1 in
                 _ = gpt2k_f32_rows(isa.code, a, w, k, k, bias, c, j0, j1, accumulate ? 1 : 0)
             }
-            if let pool, threads > 1 { pool.parallelFor(threads, body) } else { body(0) }
             return
         }
         if weight.format == .f32 {
@@ -110,7 +106,7 @@ extension Kernels {
         let threads = pool?.threadCount ?? 1
         // One stream's decode on AVX2 (the LM head): one contiguous run of rows per thread.
         let piece = m == 1 && outputMajor == 1 && isa == .avx2
-            ? max(unit, (n + unit * threads - 1) / (unit * threads) * unit) : columnPiece(n: n, unit: unit, threads: threads)
+            ? threadPiece(n: n, unit: unit, threads: threads) : columnPiece(n: n, unit: unit, threads: threads)
         split(n, piece: piece, pool: pool) { j0, j1 in
             gpt2k_half_linear(isa.code, bf16, outputMajor, a, lda, w, m, n, k, bias, c, ldc, j0, j1, accumulate ? 1 : 0)
         }
@@ -179,6 +175,13 @@ extension Kernels {
         if threads <= 1 { return n }
         let perItem = (n + 4 * threads - 1) / (4 * threads)
         return max(unit, (perItem + unit - 1) / unit * unit)
+    }
+
+    /// Output columns per work item for one stream's decode: one contiguous run per thread (a
+    /// single ascending stream each, which the prefetching AVX2 kernels read fastest), a multiple
+    /// of `unit`.
+    static func threadPiece(n: Int, unit: Int, threads: Int) -> Int {
+        max(unit, (n + unit * threads - 1) / (unit * threads) * unit)
     }
 
     /// Runs `body(first, end)` over `[0, total)` cut into pieces of `piece`, spread over `pool`.
