@@ -10,9 +10,6 @@
 /// Element kinds of a panel weight.
 enum { PANEL_F32 = 0, PANEL_F16 = 1, PANEL_BF16 = 2 };
 
-/// Bytes of one element of a panel weight.
-GPT2K_INLINE long panel_element_bytes(int kind) { return kind == PANEL_F32 ? 4 : 2; }
-
 GPT2K_INLINE float panel_value(int kind, const void *w, long index) {
     if (kind == PANEL_F32) return ((const float *)w)[index];
     return gpt2k_widen(((const uint16_t *)w)[index], kind == PANEL_BF16);
@@ -96,6 +93,9 @@ GPT2K_AVX512 static void panels_512(int kind, const float *a, long lda, const vo
     default: panels_512_kind(PANEL_BF16, a, lda, w, m, k, bias, c, ldc, p0, p1, panels_per_tile, accumulate); break;
     }
 }
+
+/// Bytes of one element of a panel weight.
+GPT2K_INLINE long panel_element_bytes(int kind) { return kind == PANEL_F32 ? 4 : 2; }
 
 /// 16 elements of a panel row as fp32, columns 0-7 in `lo` and 8-15 in `hi`.
 GPT2K_INLINE GPT2K_AVX2 void panel_load_256(const int kind, const void *w, long index, __m256 *lo, __m256 *hi) {
