@@ -153,29 +153,30 @@ enum PanelGEMM {
 
     // MARK: - Many rows: register tiles over the panels
 
-    /// A packed into 6-row panels (`[k][6]`, as `GEMM.plain` does); then each work item, a
-    /// contiguous run of weight panels, walks the depth in blocks and runs the 6x16 tile of
-    /// every row panel over each panel block while it is in L1.
+    /// A packed by row tiles (`[k][6]` each, as `GEMM.plain` does); then each work item, a
+    /// contiguous run of weight panels, takes panel after panel (one ascending stream through
+    /// the weight) and, a depth block at a time, runs every row tile over the block while it
+    /// is in L1.
     static func tiled(_ o: MatmulOperands, pool: ThreadPool?) {
-        let rowPanels = (o.m + 5) / 6
-        let packedA = GEMM.packRowPanels(o, pool: pool)
+        let tiles = GEMM.rowTiles(o.m)
+        let packedA = GEMM.packRowPanels(o, tiles: tiles, pool: pool)
         defer { packedA.deallocate() }
         let panels = o.n / 16
         let threads = pool?.threadCount ?? 1
         // About four items per thread, so uneven progress balances.
         let piece = max(1, (panels + 4 * threads - 1) / (4 * threads))
         o.split(panels, piece: piece, pool: pool) { first, end in
-            var pc = 0
-            while pc < o.k {
-                let kc = min(GEMM.depthBlock, o.k - pc)
-                for j in first..<end {
+            for j in first..<end {
+                var pc = 0
+                while pc < o.k {
+                    let kc = min(GEMM.depthBlock, o.k - pc)
                     let panel = o.b + (j * o.k + pc) * 16
-                    for rowPanel in 0..<rowPanels {
-                        GEMM.plainTile(o, row: rowPanel * 6, column: j * 16, width: 16, depth: pc, kc: kc,
-                                       packedA: packedA + rowPanel * o.k * 6 + pc * 6, panel: panel)
+                    for (t, tile) in tiles.enumerated() {
+                        GEMM.plainTile(o, row: tile.row, rows: tile.rows, column: j * 16, width: 16, depth: pc, kc: kc,
+                                       packedA: packedA + (t * o.k + pc) * 6, panel: panel)
                     }
+                    pc += kc
                 }
-                pc += kc
             }
         }
     }

@@ -11,13 +11,13 @@ enum GEMM {
 
     // MARK: - B stored [k, n]
 
-    /// `C = A · B` with B `[k, n]`: A is first packed into 6-row panels (`[k][6]`, so a tile's
-    /// broadcasts come from one cache line instead of six rows that may alias in L1). Work items
+    /// `C = A · B` with B `[k, n]`: A is first packed into row panels of up to 6 rows (`[k][6]`,
+    /// so a tile's broadcasts come from one cache line instead of six rows that may alias in L1). Work items
     /// are blocks of 128 columns; each packs its columns of B one depth block at a time into
     /// 16-wide panels, then runs the tile over all row panels of A.
     static func plain(_ o: MatmulOperands, pool: ThreadPool?) {
-        let rowPanels = (o.m + 5) / 6
-        let packedA = packRowPanels(o, pool: pool)
+        let tiles = rowTiles(o.m)
+        let packedA = packRowPanels(o, tiles: tiles, pool: pool)
         defer { packedA.deallocate() }
         o.split(o.n, piece: columnBlock, pool: pool) { first, end in
             let packed = UnsafeMutablePointer<Float>.allocate(capacity: depthBlock * columnBlock)
@@ -32,9 +32,9 @@ enum GEMM {
                     var jp = 0
                     while jp < nc {
                         let panel = packed + (jp / 16) * kc * 16
-                        for rowPanel in 0..<rowPanels {
-                            plainTile(o, row: rowPanel * 6, column: jc + jp, width: min(16, nc - jp), depth: pc, kc: kc,
-                                      packedA: packedA + rowPanel * o.k * 6 + pc * 6, panel: panel)
+                        for (t, tile) in tiles.enumerated() {
+                            plainTile(o, row: tile.row, rows: tile.rows, column: jc + jp, width: min(16, nc - jp), depth: pc,
+                                      kc: kc, packedA: packedA + (t * o.k + pc) * 6, panel: panel)
                         }
                         jp += 16
                     }
@@ -45,20 +45,43 @@ enum GEMM {
         }
     }
 
-    /// A packed into `(m + 5) / 6` panels of 6 rows, each `[k][6]` (rows past m repeat the last
-    /// one), so a tile's six broadcasts come from one cache line; the caller deallocates it.
-    static func packRowPanels(_ o: MatmulOperands, pool: ThreadPool?) -> UnsafeMutablePointer<Float> {
-        let rowPanels = (o.m + 5) / 6
-        let packedA = UnsafeMutablePointer<Float>.allocate(capacity: rowPanels * o.k * 6)
-        let packRowPanel = { (panel: Int) in
-            let dst = packedA + panel * o.k * 6
-            let rows = min(6, o.m - panel * 6)
-            for r in 0..<6 {
-                let src = o.a + (panel * 6 + min(r, rows - 1)) * o.lda
+    /// The row tiles that cover `m` rows: 6-row tiles, the remainder as tiles of 4 or 5 rows
+    /// (as fast per row as 6 on AVX2: 8 or 10 ymm accumulators still keep both FMA pipes
+    /// busy), so no tile computes rows past `m` (e.g. 128 = 20 x 6 + 4 + 4, where 22 tiles of 6
+    /// would compute 132 rows). Fewer than 4 rows only where `m` itself is that small.
+    static func rowTiles(_ m: Int) -> [(row: Int, rows: Int)] {
+        var sixes = m / 6
+        var tail: [Int]
+        switch m % 6 {
+        case 0: tail = []
+        case 1 where sixes > 0: sixes -= 1; tail = [4, 3]
+        case 2 where sixes > 0: sixes -= 1; tail = [4, 4]
+        case 3 where sixes > 0: sixes -= 1; tail = [5, 4]
+        default: tail = [m % 6]
+        }
+        var tiles: [(row: Int, rows: Int)] = (0..<sixes).map { (row: $0 * 6, rows: 6) }
+        var row = sixes * 6
+        for rows in tail {
+            tiles.append((row: row, rows: rows))
+            row += rows
+        }
+        return tiles
+    }
+
+    /// A packed by row tiles: tile `t` is `[k][6]` floats at `packed + t * 6 * k` (the first
+    /// `rows` lanes of each group of 6 set), so a tile's broadcasts come from one cache
+    /// line; the caller deallocates it.
+    static func packRowPanels(_ o: MatmulOperands, tiles: [(row: Int, rows: Int)], pool: ThreadPool?) -> UnsafeMutablePointer<Float> {
+        let packedA = UnsafeMutablePointer<Float>.allocate(capacity: tiles.count * 6 * o.k)
+        let packTile = { (t: Int) in
+            let (row, rows) = tiles[t]
+            let dst = packedA + t * 6 * o.k
+            for r in 0..<rows {
+                let src = o.a + (row + r) * o.lda
                 for p in 0..<o.k { dst[p * 6 + r] = src[p] }
             }
         }
-        if let pool, rowPanels > 1 { pool.parallelFor(rowPanels, packRowPanel) } else { for r in 0..<rowPanels { packRowPanel(r) } }
+        if let pool, tiles.count > 1 { pool.parallelFor(tiles.count, packTile) } else { for t in tiles.indices { packTile(t) } }
         return packedA
     }
 
@@ -88,20 +111,36 @@ enum GEMM {
         }
     }
 
-    @inline(never)
-    static func plainTile(_ o: MatmulOperands, row i: Int, column j: Int, width: Int, depth: Int, kc: Int,
+    /// Rows `i..<i+rows` (1...6) of C, 16 columns (the first `width` kept), over one depth
+    /// block; `packedA` points at the block's first group of 6 in the tile's packed panel.
+    static func plainTile(_ o: MatmulOperands, row i: Int, rows: Int, column j: Int, width: Int, depth: Int, kc: Int,
                           packedA: UnsafePointer<Float>, panel: UnsafePointer<Float>) {
-        let rows = min(6, o.m - i)
+        switch rows {
+        case 6: tile(TileRows6.self, o, row: i, column: j, width: width, depth: depth, kc: kc, packedA: packedA, panel: panel)
+        case 5: tile(TileRows5.self, o, row: i, column: j, width: width, depth: depth, kc: kc, packedA: packedA, panel: panel)
+        case 4: tile(TileRows4.self, o, row: i, column: j, width: width, depth: depth, kc: kc, packedA: packedA, panel: panel)
+        case 3: tile(TileRows3.self, o, row: i, column: j, width: width, depth: depth, kc: kc, packedA: packedA, panel: panel)
+        case 2: tile(TileRows2.self, o, row: i, column: j, width: width, depth: depth, kc: kc, packedA: packedA, panel: panel)
+        default: tile(TileRows1.self, o, row: i, column: j, width: width, depth: depth, kc: kc, packedA: packedA, panel: panel)
+        }
+    }
+
+    /// One specialization per row count (generic over `R`, so the compiler makes a copy per
+    /// count with the unused accumulators gone from the loop).
+    @inline(never)
+    static func tile<R: TileRows>(_: R.Type, _ o: MatmulOperands, row i: Int, column j: Int, width: Int, depth: Int, kc: Int,
+                                  packedA: UnsafePointer<Float>, panel: UnsafePointer<Float>) {
+        let rows = R.rows
         var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
         var a = packedA, b = panel
         for _ in 0..<kc {
             let bv = loadV(b)
             c0 = c0.addingProduct(V(repeating: a[0]), bv)
-            c1 = c1.addingProduct(V(repeating: a[1]), bv)
-            c2 = c2.addingProduct(V(repeating: a[2]), bv)
-            c3 = c3.addingProduct(V(repeating: a[3]), bv)
-            c4 = c4.addingProduct(V(repeating: a[4]), bv)
-            c5 = c5.addingProduct(V(repeating: a[5]), bv)
+            if rows > 1 { c1 = c1.addingProduct(V(repeating: a[1]), bv) }
+            if rows > 2 { c2 = c2.addingProduct(V(repeating: a[2]), bv) }
+            if rows > 3 { c3 = c3.addingProduct(V(repeating: a[3]), bv) }
+            if rows > 4 { c4 = c4.addingProduct(V(repeating: a[4]), bv) }
+            if rows > 5 { c5 = c5.addingProduct(V(repeating: a[5]), bv) }
             a += 6
             b += 16
         }
@@ -140,3 +179,12 @@ private func loadV(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { UnsafeRa
 
 @inline(__always)
 private func storeV(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }
+
+/// A row count of GEMM's register tile, as a type, so that each count gets its own copy.
+protocol TileRows { static var rows: Int { get } }
+enum TileRows1: TileRows { static var rows: Int { 1 } }
+enum TileRows2: TileRows { static var rows: Int { 2 } }
+enum TileRows3: TileRows { static var rows: Int { 3 } }
+enum TileRows4: TileRows { static var rows: Int { 4 } }
+enum TileRows5: TileRows { static var rows: Int { 5 } }
+enum TileRows6: TileRows { static var rows: Int { 6 } }

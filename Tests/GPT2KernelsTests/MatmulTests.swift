@@ -20,6 +20,7 @@ struct MatmulTests {
         // Large enough that every path splits its weight over several threads' items.
         Shape(m: 1, n: 300, k: 1100), Shape(m: 2, n: 257, k: 700), Shape(m: 9, n: 400, k: 100),
         Shape(m: 6, n: 300, k: 50), Shape(m: 24, n: 130, k: 600), Shape(m: 25, n: 97, k: 260),
+        Shape(m: 128, n: 40, k: 300),
     ]
 
     @Test(arguments: shapes)
