@@ -76,6 +76,17 @@ enum GEMM {
         let packTile = { (t: Int) in
             let (row, rows) = tiles[t]
             let dst = packedA + t * 6 * o.k
+            if rows == 6 {
+                // Six source rows at once, so the packed panel is written in order.
+                let s0 = o.a + row * o.lda, s1 = s0 + o.lda, s2 = s1 + o.lda, s3 = s2 + o.lda, s4 = s3 + o.lda
+                let s5 = s4 + o.lda
+                var d = dst
+                for p in 0..<o.k {
+                    d[0] = s0[p]; d[1] = s1[p]; d[2] = s2[p]; d[3] = s3[p]; d[4] = s4[p]; d[5] = s5[p]
+                    d += 6
+                }
+                return
+            }
             for r in 0..<rows {
                 let src = o.a + (row + r) * o.lda
                 for p in 0..<o.k { dst[p * 6 + r] = src[p] }

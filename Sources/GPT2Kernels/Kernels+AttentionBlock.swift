@@ -3,15 +3,20 @@ extension Kernels {
     static let attentionQueryBlock = 8
 
     /// Attention of query rows `firstToken ..< firstToken + count` (count <= 8) for one head, as
-    /// two small matrix products instead of per-row dot products (no horizontal sums):
-    /// `S = (scale Q) K^T` with 8 key rows as broadcast operands against the 8 queries in the
-    /// lanes, a causal softmax per row, then `O = S V` with the GEMM's register tiles.
-    /// `scores` holds 8 rows of `scoresStride` floats.
+    /// two small matrix products instead of per-row dot products (no horizontal sums), with the
+    /// probabilities kept transposed, `P[j][r]` (8 floats a key position, one lane a query):
+    /// - `P = K (scale Q)^T`, 8 key rows as broadcast operands against the 8 queries in the
+    ///   lanes, each key's 8 scores one vector store;
+    /// - the causal softmax of all 8 queries at once, lane-wise over the positions (a query's
+    ///   future positions set to -inf, so they come out 0);
+    /// - `O = P^T V`, register tiles that broadcast `P[j][r]` from one cache line per position.
+    /// `scores` holds at least `8 * (startPosition + firstToken + count + 1)` floats.
     static func attendBlock(q: UnsafePointer<Float>, ldq: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
                             ldkv: Int, out: UnsafeMutablePointer<Float>, ldo: Int, firstToken: Int, count: Int,
                             startPosition: Int, headDim: Int, scale: Float,
                             scores: UnsafeMutablePointer<Float>, scoresStride: Int) {
-        let positions = startPosition + firstToken + count     // the last row's causal length
+        let base = startPosition + firstToken           // the block's first query sees 0...base
+        let positions = base + count                    // the last query's causal length
         withUnsafeTemporaryAllocation(of: Float.self, capacity: headDim * 8) { buffer in
             // Q^T of the block, scaled: queryT[d * 8 + r] = scale * q[firstToken + r, d].
             let queryT = buffer.baseAddress!
@@ -24,41 +29,28 @@ extension Kernels {
             while j < positions {
                 let rows = min(8, positions - j)
                 scoreTile(keys: keys + j * ldkv, ldkv: ldkv, rows: rows, queryT: queryT, headDim: headDim,
-                          count: count, scores: scores + j, scoresStride: scoresStride)
+                          scores: scores + j * 8)
                 j += rows
             }
         }
-        for r in 0..<count {
-            let row = scores + r * scoresStride
-            let length = startPosition + firstToken + r + 1
-            softmaxPadded(row, count: length)
-            if length < positions { (row + length).update(repeating: 0, count: positions - length) }
+        // Query r sees positions 0...base + r: later ones are masked.
+        for j in (base + 1)..<positions {
+            for r in 0..<min(8, j - base) { scores[j * 8 + r] = -.infinity }
         }
-        // O[r, :] = sum_j S[r, j] V[j, :], 16 columns of the head at a time.
+        softmaxLanes(scores, positions: positions)
+        // O[r, :] = sum_j P[j][r] V[j, :], 16 columns of the head at a time, queries 0-3 and 4-7.
         var d = 0
         while d < headDim {
             let width = min(16, headDim - d)
             var r = 0
             while r < count {
-                let rows = min(count - r, count - r > 6 ? 4 : 6)
+                let rows = min(4, count - r)
+                let t = valueTile(scores + r, values + d, ldkv, width: width, positions: positions)
                 let target = out + (firstToken + r) * ldo + d
-                if rows <= 4 {
-                    let t = GEMM.tile4Strided(scores + r * scoresStride, scoresStride, rows: rows, values + d, ldkv,
-                                              width: width, positions)
-                    writeRow(t.0, target, width)
-                    if rows > 1 { writeRow(t.1, target + ldo, width) }
-                    if rows > 2 { writeRow(t.2, target + 2 * ldo, width) }
-                    if rows > 3 { writeRow(t.3, target + 3 * ldo, width) }
-                } else {
-                    let t = GEMM.tile6Strided(scores + r * scoresStride, scoresStride, rows: rows, values + d, ldkv,
-                                              width: width, positions)
-                    writeRow(t.0, target, width)
-                    writeRow(t.1, target + ldo, width)
-                    writeRow(t.2, target + 2 * ldo, width)
-                    writeRow(t.3, target + 3 * ldo, width)
-                    writeRow(t.4, target + 4 * ldo, width)
-                    if rows > 5 { writeRow(t.5, target + 5 * ldo, width) }
-                }
+                writeRow(t.0, target, width)
+                if rows > 1 { writeRow(t.1, target + ldo, width) }
+                if rows > 2 { writeRow(t.2, target + 2 * ldo, width) }
+                if rows > 3 { writeRow(t.3, target + 3 * ldo, width) }
                 r += rows
             }
             d += width
@@ -66,10 +58,10 @@ extension Kernels {
     }
 
     /// Scores of `rows` (<= 8) consecutive keys against the 8 queries of `queryT`:
-    /// `scores[r * stride + j] = k_j · q_r` for the first `count` queries.
+    /// `scores[key * 8 + r] = k_key · q_r`, one vector of 8 per key.
     @inline(never)
     static func scoreTile(keys: UnsafePointer<Float>, ldkv: Int, rows: Int, queryT: UnsafePointer<Float>, headDim: Int,
-                          count: Int, scores: UnsafeMutablePointer<Float>, scoresStride: Int) {
+                          scores: UnsafeMutablePointer<Float>) {
         typealias V8 = SIMD8<Float>
         let k0 = keys
         let k1 = rows > 1 ? keys + ldkv : keys, k2 = rows > 2 ? keys + 2 * ldkv : keys
@@ -90,12 +82,69 @@ extension Kernels {
             c7 = c7.addingProduct(V8(repeating: k7[d]), qv)
             x += 8
         }
-        withUnsafeBytes(of: (c0, c1, c2, c3, c4, c5, c6, c7)) { raw in
-            let values = raw.bindMemory(to: Float.self)
-            for key in 0..<rows {
-                for query in 0..<count { scores[query * scoresStride + key] = values[key * 8 + query] }
-            }
+        let raw = UnsafeMutableRawPointer(scores)
+        raw.storeBytes(of: c0, as: V8.self)
+        if rows > 1 { raw.storeBytes(of: c1, toByteOffset: 32, as: V8.self) }
+        if rows > 2 { raw.storeBytes(of: c2, toByteOffset: 64, as: V8.self) }
+        if rows > 3 { raw.storeBytes(of: c3, toByteOffset: 96, as: V8.self) }
+        if rows > 4 { raw.storeBytes(of: c4, toByteOffset: 128, as: V8.self) }
+        if rows > 5 { raw.storeBytes(of: c5, toByteOffset: 160, as: V8.self) }
+        if rows > 6 { raw.storeBytes(of: c6, toByteOffset: 192, as: V8.self) }
+        if rows > 7 { raw.storeBytes(of: c7, toByteOffset: 224, as: V8.self) }
+    }
+
+    /// Softmax of each lane r of `p[j * 8 + r]` over the positions j < `positions`, in place,
+    /// two positions per 16-lane vector (an odd count gets a -inf position after it, which
+    /// comes out 0).
+    static func softmaxLanes(_ p: UnsafeMutablePointer<Float>, positions: Int) {
+        if positions % 2 == 1 { (p + positions * 8).update(repeating: -.infinity, count: 8) }
+        let total = (positions + 1) / 2 * 16
+        var top = SIMD16<Float>(repeating: -.infinity)
+        var i = 0
+        while i < total {
+            let v = loadV(p + i)
+            top.replace(with: v, where: v .> top)
+            i += 16
         }
+        var lanesTop = top.lowHalf
+        lanesTop.replace(with: top.highHalf, where: top.highHalf .> lanesTop)
+        let shift = SIMD16(lowHalf: lanesTop, highHalf: lanesTop)
+        var sum = SIMD16<Float>()
+        i = 0
+        while i < total {
+            let e = Kernels.exp(loadV(p + i) - shift)
+            storeV(e, p + i)
+            sum += e
+            i += 16
+        }
+        let lanesSum = sum.lowHalf + sum.highHalf
+        let inverse = SIMD8<Float>(repeating: 1) / lanesSum
+        let factor = SIMD16(lowHalf: inverse, highHalf: inverse)
+        i = 0
+        while i < total {
+            storeV(loadV(p + i) * factor, p + i)
+            i += 16
+        }
+    }
+
+    /// `sum_j p[j * 8 + r] * values[j, 0..<width]` for r < 4 (`p` already offset to the first
+    /// query): a 4x16 tile whose broadcasts share one cache line per position.
+    @inline(never)
+    static func valueTile(_ p: UnsafePointer<Float>, _ values: UnsafePointer<Float>, _ ldkv: Int, width: Int,
+                          positions: Int) -> (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>) {
+        typealias V = SIMD16<Float>
+        var c0 = V(), c1 = V(), c2 = V(), c3 = V()
+        var a = p, b = values
+        for _ in 0..<positions {
+            let bv = GEMM.loadEdge(b, width)
+            c0 = c0.addingProduct(V(repeating: a[0]), bv)
+            c1 = c1.addingProduct(V(repeating: a[1]), bv)
+            c2 = c2.addingProduct(V(repeating: a[2]), bv)
+            c3 = c3.addingProduct(V(repeating: a[3]), bv)
+            a += 8
+            b += ldkv
+        }
+        return (c0, c1, c2, c3)
     }
 
     /// `target[0..<width] = sum[0..<width]`.
@@ -108,3 +157,14 @@ extension Kernels {
         }
     }
 }
+
+// File-local copies of the vector load/store: without whole-module optimization (debug
+// builds) a helper from another file is a real call inside the inner loop.
+@inline(__always)
+private func loadV(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func loadV(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+
+@inline(__always)
+private func storeV(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }

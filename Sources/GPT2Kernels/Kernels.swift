@@ -207,6 +207,12 @@ private func storeV(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { Unsa
 // Vectorized transcendentals: polynomial exp accurate to ~2 ulp, from FMAs and bit
 // manipulation so it stays in vector registers (file-local so debug builds inline it).
 
+extension Kernels {
+    /// `vectorExp` for the other files of the module.
+    @inline(__always)
+    static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> { vectorExp(x) }
+}
+
 /// e^x per lane; 0 below -87.33 (where float underflows), +inf above 88.72, NaN stays NaN.
 @inline(__always)
 private func vectorExp(_ x: SIMD16<Float>) -> SIMD16<Float> {
