@@ -163,8 +163,9 @@ enum PanelGEMM {
         defer { packedA.deallocate() }
         let panels = o.n / 16
         let threads = pool?.threadCount ?? 1
-        // About four items per thread, so uneven progress balances.
-        let piece = max(1, (panels + 4 * threads - 1) / (4 * threads))
+        // About sixteen items per thread (a few panels each, ~0.1-0.5 ms), so a thread that
+        // starts late or runs slower costs the others little idle time at the end.
+        let piece = max(1, (panels + 16 * threads - 1) / (16 * threads))
         o.split(panels, piece: piece, pool: pool) { first, end in
             for j in first..<end {
                 var pc = 0

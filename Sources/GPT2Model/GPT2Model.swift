@@ -117,11 +117,15 @@ public final class GPT2Model: Sendable {
         for sequence in sequences {
             let cache = sequence.cache, n = sequence.tokens.count
             let keys = cache.keys(layer: layer), values = cache.values(layer: layer)
-            for t in 0..<n {
-                let src = qkv + (start + t) * 3 * c
+            let first = start
+            let copyRow = { (t: Int) in
+                let src = qkv + (first + t) * 3 * c
                 (keys + (cache.count + t) * c).update(from: src + c, count: c)
                 (values + (cache.count + t) * c).update(from: src + 2 * c, count: c)
             }
+            // A prompt's rows are copied by all threads: done alone, the copy left the other
+            // threads idle long enough to fall asleep.
+            if n >= 16 { pool.parallelFor(n, copyRow) } else { for t in 0..<n { copyRow(t) } }
             Kernels.causalAttention(q: qkv + start * 3 * c, ldq: 3 * c, keys: keys, values: values, ldkv: c,
                                     out: att + start * c, ldo: c, newTokens: n, startPosition: cache.count,
                                     heads: config.headCount, headDim: config.headDim,
