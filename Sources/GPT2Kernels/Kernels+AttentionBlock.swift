@@ -102,7 +102,7 @@ extension Kernels {
         var top = SIMD16<Float>(repeating: -.infinity)
         var i = 0
         while i < total {
-            let v = loadV(p + i)
+            let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<Float>.self)
             top.replace(with: v, where: v .> top)
             i += 16
         }
@@ -112,8 +112,9 @@ extension Kernels {
         var sum = SIMD16<Float>()
         i = 0
         while i < total {
-            let e = Kernels.exp(loadV(p + i) - shift)
-            storeV(e, p + i)
+            let raw = UnsafeMutableRawPointer(p + i)
+            let e = Kernels.exp(raw.loadUnaligned(as: SIMD16<Float>.self) - shift)
+            raw.storeBytes(of: e, as: SIMD16<Float>.self)
             sum += e
             i += 16
         }
@@ -122,7 +123,8 @@ extension Kernels {
         let factor = SIMD16(lowHalf: inverse, highHalf: inverse)
         i = 0
         while i < total {
-            storeV(loadV(p + i) * factor, p + i)
+            let raw = UnsafeMutableRawPointer(p + i)
+            raw.storeBytes(of: raw.loadUnaligned(as: SIMD16<Float>.self) * factor, as: SIMD16<Float>.self)
             i += 16
         }
     }
@@ -157,14 +159,3 @@ extension Kernels {
         }
     }
 }
-
-// File-local copies of the vector load/store: without whole-module optimization (debug
-// builds) a helper from another file is a real call inside the inner loop.
-@inline(__always)
-private func loadV(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
-
-@inline(__always)
-private func loadV(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
-
-@inline(__always)
-private func storeV(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }
