@@ -10,8 +10,9 @@ import CGPT2Kernels
 ///   prefetches ahead (measured on Zen 1, 2 threads, 124M's linears: one stream 41.5-44.3 tok/s
 ///   against 33.6-35.6 for this file's Swift loop, 8 rows 191-195 against 169-171).
 /// - More rows (prompts, batches): register tiles read the panels as they are, never packing
-///   the weight: the AVX-512 C tiles of `panels.c` (6 rows x 64 columns), elsewhere GEMM's 6x16
-///   tile over A packed once per call (`m * k` floats), a depth block at a time.
+///   the weight: the AVX-512 C tiles of `panels.c` (6 rows x 64 columns), elsewhere GEMM's
+///   16-column tiles of 6 rows (4 or 5 for the last ones) over A packed once per call (`m * k`
+///   floats), a depth block at a time.
 enum PanelGEMM {
     typealias V = SIMD16<Float>
 

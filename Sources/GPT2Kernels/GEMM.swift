@@ -1,6 +1,7 @@
 /// Matrix products with many rows in A (prompt processing, batches): compute-bound, so they
-/// run a 6x16 register-blocked micro-kernel (12 ymm accumulators on AVX2) over a packed
-/// operand that is read contiguously, with the depth cut into cache-sized blocks.
+/// run a 6x16 register-blocked micro-kernel (12 ymm accumulators on AVX2; 4x16 or 5x16 for the
+/// last rows) over a packed operand that is read contiguously, with the depth cut into
+/// cache-sized blocks.
 enum GEMM {
     typealias V = SIMD16<Float>
 
@@ -11,9 +12,9 @@ enum GEMM {
 
     // MARK: - B stored [k, n]
 
-    /// `C = A · B` with B `[k, n]`: A is first packed into row panels of up to 6 rows (`[k][6]`,
-    /// so a tile's broadcasts come from one cache line instead of six rows that may alias in L1). Work items
-    /// are blocks of 128 columns; each packs its columns of B one depth block at a time into
+    /// `C = A · B` with B `[k, n]`: A is first packed into row panels of up to 6 rows
+    /// (`[k][6]`, so a tile's broadcasts come from one cache line instead of six rows that may
+    /// alias in L1). Work items are blocks of 128 columns; each packs its columns of B one depth block at a time into
     /// 16-wide panels, then runs the tile over all row panels of A.
     static func plain(_ o: MatmulOperands, pool: ThreadPool?) {
         let tiles = rowTiles(o.m)
