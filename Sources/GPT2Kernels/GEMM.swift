@@ -14,8 +14,8 @@ enum GEMM {
 
     /// `C = A · B` with B `[k, n]`: A is first packed into row panels of up to 6 rows
     /// (`[k][6]`, so a tile's broadcasts come from one cache line instead of six rows that may
-    /// alias in L1). Work items are blocks of 128 columns; each packs its columns of B one depth block at a time into
-    /// 16-wide panels, then runs the tile over all row panels of A.
+    /// alias in L1). Work items are blocks of 128 columns; each packs its columns of B one depth
+    /// block at a time into 16-wide panels, then runs the tiles over all row panels of A.
     static func plain(_ o: MatmulOperands, pool: ThreadPool?) {
         let tiles = rowTiles(o.m)
         let packedA = packRowPanels(o, tiles: tiles, pool: pool)
@@ -77,17 +77,6 @@ enum GEMM {
         let packTile = { (t: Int) in
             let (row, rows) = tiles[t]
             let dst = packedA + t * 6 * o.k
-            if rows == 6 {
-                // Six source rows at once, so the packed panel is written in order.
-                let s0 = o.a + row * o.lda, s1 = s0 + o.lda, s2 = s1 + o.lda, s3 = s2 + o.lda, s4 = s3 + o.lda
-                let s5 = s4 + o.lda
-                var d = dst
-                for p in 0..<o.k {
-                    d[0] = s0[p]; d[1] = s1[p]; d[2] = s2[p]; d[3] = s3[p]; d[4] = s4[p]; d[5] = s5[p]
-                    d += 6
-                }
-                return
-            }
             for r in 0..<rows {
                 let src = o.a + (row + r) * o.lda
                 for p in 0..<o.k { dst[p * 6 + r] = src[p] }

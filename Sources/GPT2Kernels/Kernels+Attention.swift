@@ -47,7 +47,7 @@ extension Kernels {
                 attendBlock(q: q + head * headDim, ldq: ldq, keys: keys + head * headDim, values: values + head * headDim,
                             ldkv: ldkv, out: out + head * headDim, ldo: ldo, firstToken: firstToken,
                             count: min(block, newTokens - firstToken), startPosition: startPosition,
-                            headDim: headDim, scale: scale, scores: scratch + thread * perThread, scoresStride: scoresStride)
+                            headDim: headDim, scale: scale, scores: scratch + thread * perThread)
             }
             if let pool { pool.parallelFor(heads * blocks, withThreadIndex: runBlock) } else {
                 for item in 0..<(heads * blocks) { runBlock(item, 0) }

@@ -14,7 +14,7 @@ extension Kernels {
     static func attendBlock(q: UnsafePointer<Float>, ldq: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
                             ldkv: Int, out: UnsafeMutablePointer<Float>, ldo: Int, firstToken: Int, count: Int,
                             startPosition: Int, headDim: Int, scale: Float,
-                            scores: UnsafeMutablePointer<Float>, scoresStride: Int) {
+                            scores: UnsafeMutablePointer<Float>) {
         let base = startPosition + firstToken           // the block's first query sees 0...base
         let positions = base + count                    // the last query's causal length
         withUnsafeTemporaryAllocation(of: Float.self, capacity: headDim * 8) { buffer in
@@ -35,7 +35,7 @@ extension Kernels {
         }
         // Query r sees positions 0...base + r: later ones are masked.
         for j in (base + 1)..<positions {
-            for r in 0..<min(8, j - base) { scores[j * 8 + r] = -.infinity }
+            for r in 0..<(j - base) { scores[j * 8 + r] = -.infinity }
         }
         softmaxLanes(scores, positions: positions)
         // O[r, :] = sum_j P[j][r] V[j, :], 16 columns of the head at a time, queries 0-3 and 4-7.
