@@ -31,6 +31,9 @@ static void panels_portable(int kind, const float *a, long lda, const void *w, l
 
 #if GPT2K_X86
 
+/// Bytes of one element of a panel weight.
+GPT2K_INLINE long panel_element_bytes(int kind) { return kind == PANEL_F32 ? 4 : 2; }
+
 /// 16 elements of a panel row, as fp32.
 GPT2K_INLINE GPT2K_AVX512 __m512 panel_load_512(const int kind, const void *w, long index) {
     if (kind == PANEL_F32) return _mm512_loadu_ps((const float *)w + index);
@@ -69,7 +72,7 @@ GPT2K_INLINE GPT2K_AVX512 void panels_512_kind(const int kind, const float *a, l
                                                long panels_per_tile, int accumulate) {
         for (long j = p0; j < p1; j += panels_per_tile) {
         const int np = p1 - j < panels_per_tile ? (int)(p1 - j) : (int)panels_per_tile;
-        const void *panels = (const char *)w + j * k * 16 * 2;
+        const void *panels = (const char *)w + j * k * 16 * panel_element_bytes(kind);
         const float *b = bias ? bias + j * 16 : NULL;
         for (long i = 0; i < m; i += 6) {
             const int rows = m - i < 6 ? (int)(m - i) : 6;
@@ -93,9 +96,6 @@ GPT2K_AVX512 static void panels_512(int kind, const float *a, long lda, const vo
     default: panels_512_kind(PANEL_BF16, a, lda, w, m, k, bias, c, ldc, p0, p1, panels_per_tile, accumulate); break;
     }
 }
-
-/// Bytes of one element of a panel weight.
-GPT2K_INLINE long panel_element_bytes(int kind) { return kind == PANEL_F32 ? 4 : 2; }
 
 /// 16 elements of a panel row as fp32, columns 0-7 in `lo` and 8-15 in `hi`.
 GPT2K_INLINE GPT2K_AVX2 void panel_load_256(const int kind, const void *w, long index, __m256 *lo, __m256 *hi) {
