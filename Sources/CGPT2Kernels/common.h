@@ -13,6 +13,10 @@
 #define GPT2K_AVX2 __attribute__((target("avx2,fma,f16c")))
 #define GPT2K_AVX512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq")))
 #define GPT2K_VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
+/// The x86 levels as preprocessor numbers (the GPT2K_ISA_ values), for GPT2K_LEVEL (simd_level.h).
+#define GPT2K_LEVEL_AVX2 1
+#define GPT2K_LEVEL_AVX512 2
+#define GPT2K_LEVEL_VNNI 3
 #else
 #define GPT2K_X86 0
 #endif
@@ -29,29 +33,16 @@ GPT2K_INLINE long gpt2k_prefetch_distance(long block_bytes) {
 }
 
 /// How far ahead (bytes) the AVX2 panel kernels (int8, 16-bit, q4) prefetch the one stream they
-/// read. Their compute is heavy enough on AVX2 CPUs (on Zen 1, two vpmaddwd or vcvtph2ps per 32
-/// bytes) that without it the core alternates between waiting for memory and computing: measured
-/// on Zen 1, 2 threads, GPT-2 124M's decode shapes, 1024 bytes gave +10-25% (int8 75-88 -> 89-105
-/// tok/s, fp16 37-40 -> 40-49, q4 144-166 -> 167-196); 2048 less, 0 least.
+/// read. Their compute is heavy enough on AVX2 CPUs (two vpmaddwd or vcvtph2ps per 32 bytes) that
+/// without it the core alternates between waiting for memory and computing. The distance was
+/// chosen by measurement (README, "Kernel routes"): 2048 gained less, 0 least.
 #define GPT2K_AVX2_PANEL_PREFETCH 1024
 
 /// The same distance for the AVX2 fp32 decode kernels (fp32 panels, fp32 [n, k] rows), whose
-/// light compute consumes bytes fastest: measured on Zen 1, 2 threads, 124M's fp32 linears at
-/// one stream (four rounds, order rotated), 512 bytes 48-52 tok/s, 256 46-52, 1024 43-47,
-/// 2048 33-40; three more pairs, 512 against 1024: 40-47 vs 39-41 (8 rows: within noise).
+/// light compute consumes bytes fastest, so a shorter distance measured best (README, "Kernel
+/// routes"; 256, 1024 and 2048 were slower for one stream).
 #define GPT2K_AVX2_F32_PREFETCH 512
 
-#if GPT2K_X86
-/// The horizontal sums of four vectors, as lanes 0-3 of one.
-GPT2K_INLINE GPT2K_AVX2 __m128 gpt2k_reduce4_256(__m256 a, __m256 b, __m256 c, __m256 d) {
-    __m256 ab = _mm256_add_ps(_mm256_unpacklo_ps(a, b), _mm256_unpackhi_ps(a, b));
-    __m256 cd = _mm256_add_ps(_mm256_unpacklo_ps(c, d), _mm256_unpackhi_ps(c, d));
-    __m256d lo = _mm256_unpacklo_pd(_mm256_castps_pd(ab), _mm256_castps_pd(cd));
-    __m256d hi = _mm256_unpackhi_pd(_mm256_castps_pd(ab), _mm256_castps_pd(cd));
-    __m256 s = _mm256_add_ps(_mm256_castpd_ps(lo), _mm256_castpd_ps(hi));
-    return _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
-}
-#endif
 
 /// IEEE binary16 bits to fp32, exactly (subnormals, infinities and NaNs included).
 GPT2K_INLINE float gpt2k_half_to_float(uint16_t h) {

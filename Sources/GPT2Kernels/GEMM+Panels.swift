@@ -4,11 +4,10 @@ import CGPT2Kernels
 /// output columns are one contiguous panel of `k` rows.
 ///
 /// - Few rows of A (decode): each thread streams its own contiguous run of panels once, in
-///   memory order (the prefetchers' best case: measured ~2x the throughput of interleaved
-///   streams on this class of machine), keeping the 16 sums of each row in registers, so no
-///   partial results go through memory. On AVX2 CPUs `panels.c`'s C kernel does this and also
-///   prefetches ahead (measured on Zen 1, 2 threads, 124M's linears: one stream 41.5-44.3 tok/s
-///   against 33.6-35.6 for this file's Swift loop, 8 rows 191-195 against 169-171).
+///   memory order (the prefetchers' best case, well ahead of interleaved streams), keeping the
+///   16 sums of each row in registers, so no partial results go through memory. On AVX2 CPUs
+///   `panels.c`'s C kernel does this and also prefetches ahead, which measured faster than
+///   this file's Swift loop (see `LinearRoute`).
 /// - More rows (prompts, batches): register tiles read the panels as they are, never packing
 ///   the weight: the AVX-512 C tiles of `panels.c` (6 rows x 64 columns), elsewhere GEMM's
 ///   16-column tiles of 6 rows (4 or 5 for the last ones) over A packed once per call (`m * k`
@@ -16,35 +15,11 @@ import CGPT2Kernels
 enum PanelGEMM {
     typealias V = SIMD16<Float>
 
-    /// Up to this many rows of A (decode, batched decode), panels are streamed with sums in
-    /// registers; beyond, the 6x16 tiles' higher FMA-to-load ratio wins.
-    static let streamMaxRows = 16
-    /// Up to this many rows, panels are streamed even where the AVX-512 C tiles exist (measured
-    /// on Zen 4 for 124M's shapes: 4 rows stream as fast as the tiles, 8 alike, 16 ~20% slower).
-    static let streamMaxRowsBeforeCTiles = 4
-
-    static func run(_ o: MatmulOperands, pool: ThreadPool?, isa: LinearISA) {
-        precondition(o.n % 16 == 0, "inputPanels weights need n to be a multiple of 16 (n = \(o.n))")
-        // The C kernels: AVX-512's tiles beyond a few rows; on AVX2, the rows that stream.
-        if (o.m > streamMaxRowsBeforeCTiles && isa >= .avx512) || (o.m <= streamMaxRows && isa == .avx2) {
-            let panels = o.n / 16
-            o.split(panels, piece: panelPiece(panels: panels, rows: o.m, threads: pool?.threadCount ?? 1), pool: pool) { p0, p1 in
-                _ = gpt2k_f32_panels(isa.code, o.a, o.lda, o.b, o.m, o.k, o.bias, o.c, o.ldc, p0, p1, o.accumulate ? 1 : 0)
-            }
-            return
-        }
-        if o.m <= streamMaxRows {
-            stream(o, pool: pool)
-        } else {
-            tiled(o, pool: pool)
-        }
-    }
-
     /// Panels per work item for the C kernels (fp32 tiles, 16-bit panels): up to
-    /// `streamMaxRowsBeforeCTiles` rows, one contiguous run per thread (a single stream each);
+    /// `LinearRoute.panelStreamMaxRowsBeforeCTiles` rows, one contiguous run per thread (a single stream each);
     /// beyond, blocks of 4 panels (the tile's width), about four items per thread.
     static func panelPiece(panels: Int, rows: Int, threads: Int) -> Int {
-        if rows <= streamMaxRowsBeforeCTiles { return max(1, (panels + threads - 1) / threads) }
+        if rows <= LinearRoute.panelStreamMaxRowsBeforeCTiles { return max(1, (panels + threads - 1) / threads) }
         return max(4, ((panels + 4 * threads - 1) / (4 * threads) + 3) / 4 * 4)
     }
 
@@ -164,7 +139,7 @@ enum PanelGEMM {
         defer { packedA.deallocate() }
         let panels = o.n / 16
         let threads = pool?.threadCount ?? 1
-        // About sixteen items per thread (a few panels each, ~0.1-0.5 ms), so a thread that
+        // About sixteen items per thread (a few panels each), so a thread that
         // starts late or runs slower costs the others little idle time at the end.
         let piece = max(1, (panels + 16 * threads - 1) / (16 * threads))
         o.split(panels, piece: piece, pool: pool) { first, end in
@@ -184,7 +159,3 @@ enum PanelGEMM {
     }
 }
 
-// File-local copies of the vector load/store: without whole-module optimization (debug
-// builds) a helper from another file is a real call inside the inner loop.
-@inline(__always)
-private func loadV(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }

@@ -58,13 +58,13 @@ extension GEMM {
                     let a = o.a + i * o.lda + depth
                     let out = target + i * ldt + column
                     if rows <= 4 {
-                        let t = tile4Strided(a, o.lda, rows: rows, b, ldp, width: width, depthCount)
+                        let t = tileStrided(TileRows4.self, a, o.lda, rows: rows, b, ldp, width: width, depthCount)
                         addRow(t.0, out, width)
                         if rows > 1 { addRow(t.1, out + ldt, width) }
                         if rows > 2 { addRow(t.2, out + 2 * ldt, width) }
                         if rows > 3 { addRow(t.3, out + 3 * ldt, width) }
                     } else {
-                        let t = tile6Strided(a, o.lda, rows: rows, b, ldp, width: width, depthCount)
+                        let t = tileStrided(TileRows6.self, a, o.lda, rows: rows, b, ldp, width: width, depthCount)
                         addRow(t.0, out, width)
                         addRow(t.1, out + ldt, width)
                         addRow(t.2, out + 2 * ldt, width)
@@ -160,11 +160,15 @@ extension GEMM {
         return v
     }
 
-    /// 6x16 tile over B read in place (`b`, row stride `ldb`, `width` valid columns); rows of
-    /// A past `rows` repeat row 0.
+    /// Up to 6 rows of A (row stride `lda`; rows past `rows` repeat row 0) times 16 columns of B
+    /// read in place (`b`, row stride `ldb`, `width` valid columns) over `kc` of depth: one copy
+    /// per tile height `R` (4 rows use 8 ymm accumulators where a 6-row tile would waste two),
+    /// the accumulators past `R.rows` dropped by the compiler. Sums past `R.rows` are zero.
     @inline(never)
-    static func tile6Strided(_ a: UnsafePointer<Float>, _ lda: Int, rows: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-                             width: Int, _ kc: Int) -> (V, V, V, V, V, V) {
+    static func tileStrided<R: TileRows>(_: R.Type, _ a: UnsafePointer<Float>, _ lda: Int, rows: Int,
+                                         _ b: UnsafePointer<Float>, _ ldb: Int, width: Int, _ kc: Int)
+        -> (V, V, V, V, V, V) {
+        let height = R.rows
         let a0 = a
         let a1 = rows > 1 ? a + lda : a
         let a2 = rows > 2 ? a + 2 * lda : a
@@ -176,46 +180,14 @@ extension GEMM {
         for p in 0..<kc {
             let bv = loadEdge(bp, width)
             c0 = c0.addingProduct(V(repeating: a0[p]), bv)
-            c1 = c1.addingProduct(V(repeating: a1[p]), bv)
-            c2 = c2.addingProduct(V(repeating: a2[p]), bv)
-            c3 = c3.addingProduct(V(repeating: a3[p]), bv)
-            c4 = c4.addingProduct(V(repeating: a4[p]), bv)
-            c5 = c5.addingProduct(V(repeating: a5[p]), bv)
+            if height > 1 { c1 = c1.addingProduct(V(repeating: a1[p]), bv) }
+            if height > 2 { c2 = c2.addingProduct(V(repeating: a2[p]), bv) }
+            if height > 3 { c3 = c3.addingProduct(V(repeating: a3[p]), bv) }
+            if height > 4 { c4 = c4.addingProduct(V(repeating: a4[p]), bv) }
+            if height > 5 { c5 = c5.addingProduct(V(repeating: a5[p]), bv) }
             bp += ldb
         }
         return (c0, c1, c2, c3, c4, c5)
     }
-
-    /// 4x16 tile over B read in place (`b`, row stride `ldb`, `width` valid columns); rows of
-    /// A past `rows` repeat row 0. 8 ymm accumulators, for row counts a 6-row tile would waste.
-    @inline(never)
-    static func tile4Strided(_ a: UnsafePointer<Float>, _ lda: Int, rows: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-                             width: Int, _ kc: Int) -> (V, V, V, V) {
-        let a0 = a
-        let a1 = rows > 1 ? a + lda : a
-        let a2 = rows > 2 ? a + 2 * lda : a
-        let a3 = rows > 3 ? a + 3 * lda : a
-        var c0 = V(), c1 = V(), c2 = V(), c3 = V()
-        var bp = b
-        for p in 0..<kc {
-            let bv = loadEdge(bp, width)
-            c0 = c0.addingProduct(V(repeating: a0[p]), bv)
-            c1 = c1.addingProduct(V(repeating: a1[p]), bv)
-            c2 = c2.addingProduct(V(repeating: a2[p]), bv)
-            c3 = c3.addingProduct(V(repeating: a3[p]), bv)
-            bp += ldb
-        }
-        return (c0, c1, c2, c3)
-    }
 }
 
-// File-local copies of the vector load/store: without whole-module optimization (debug
-// builds) a helper from another file is a real call inside the inner loop.
-@inline(__always)
-private func loadV(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
-
-@inline(__always)
-private func loadV(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
-
-@inline(__always)
-private func storeV(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }

@@ -74,7 +74,7 @@ extension GEMM {
     @inline(never)
     static func transposedTile16(_ o: MatmulOperands, weightRow j: Int, rows: Int, depth: Int, kc: Int,
                                  firstToken: Int, packed: UnsafePointer<Float>) {
-        let t = tile6x16(o.b + j * o.ldb + depth, o.ldb, rows: rows, packed, kc)
+        let t = tileStrided(TileRows6.self, o.b + j * o.ldb + depth, o.ldb, rows: rows, packed, 16, width: 16, kc)
         let tokens = min(16, o.m - firstToken)
         let first = depth == 0
         transposedEmit(o, t.0, column: j, tokens: tokens, firstRow: firstToken, first: first)
@@ -124,7 +124,7 @@ extension GEMM {
                 for lane in 0..<tokens {
                     let value = values[r * 8 + lane]
                     if first {
-                        emitScalar(o, value, row: firstToken + lane, column: j + r)
+                        o.emit(value, row: firstToken + lane, column: j + r)
                     } else {
                         o.c[(firstToken + lane) * o.ldc + j + r] += value
                     }
@@ -137,58 +137,9 @@ extension GEMM {
     @inline(__always)
     static func transposedEmit(_ o: MatmulOperands, _ sum: V, column j: Int, tokens: Int, firstRow: Int, first: Bool) {
         if first {
-            for lane in 0..<tokens { emitScalar(o, sum[lane], row: firstRow + lane, column: j) }
+            for lane in 0..<tokens { o.emit(sum[lane], row: firstRow + lane, column: j) }
         } else {
             for lane in 0..<tokens { o.c[(firstRow + lane) * o.ldc + j] += sum[lane] }
         }
     }
-}
-
-// File-local copies of the vector load/store: without whole-module optimization (debug
-// builds) a helper from another file is a real call inside the inner loop.
-@inline(__always)
-private func loadV(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
-
-@inline(__always)
-private func loadV(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
-
-@inline(__always)
-private func storeV(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }
-
-/// `C[i, j] = sum (+ bias[j]) (+ C[i, j] when accumulating)`, kept in this file so debug
-/// builds inline it into the tile loops.
-@inline(__always)
-private func emitScalar(_ o: MatmulOperands, _ sum: Float, row i: Int, column j: Int) {
-    var value = sum
-    if let bias = o.bias { value += bias[j] }
-    let index = i * o.ldc + j
-    if o.accumulate { value += o.c[index] }
-    o.c[index] = value
-}
-
-/// The 6x16 product of 6 rows of `a` (stride `lda`; rows past `rows` repeat row 0) and a
-/// packed panel `[kc][16]` (a file-local copy of `GEMM.tile`, for debug builds).
-@inline(__always)
-private func tile6x16(_ a: UnsafePointer<Float>, _ lda: Int, rows: Int, _ panel: UnsafePointer<Float>, _ kc: Int)
-    -> (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>) {
-    typealias V = SIMD16<Float>
-    let a0 = a
-    let a1 = rows > 1 ? a + lda : a
-    let a2 = rows > 2 ? a + 2 * lda : a
-    let a3 = rows > 3 ? a + 3 * lda : a
-    let a4 = rows > 4 ? a + 4 * lda : a
-    let a5 = rows > 5 ? a + 5 * lda : a
-    var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
-    var b = panel
-    for p in 0..<kc {
-        let bv = loadV(b)
-        c0 = c0.addingProduct(V(repeating: a0[p]), bv)
-        c1 = c1.addingProduct(V(repeating: a1[p]), bv)
-        c2 = c2.addingProduct(V(repeating: a2[p]), bv)
-        c3 = c3.addingProduct(V(repeating: a3[p]), bv)
-        c4 = c4.addingProduct(V(repeating: a4[p]), bv)
-        c5 = c5.addingProduct(V(repeating: a5[p]), bv)
-        b += 16
-    }
-    return (c0, c1, c2, c3, c4, c5)
 }

@@ -170,17 +170,6 @@ enum GEMM {
     }
 }
 
-// File-local copies of the vector load/store: without whole-module optimization (debug
-// builds) a helper from another file is a real call inside the inner loop.
-@inline(__always)
-private func loadV(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
-
-@inline(__always)
-private func loadV(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
-
-@inline(__always)
-private func storeV(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }
-
 /// A row count of GEMM's register tile, as a type, so that each count gets its own copy.
 protocol TileRows { static var rows: Int { get } }
 enum TileRows1: TileRows { static var rows: Int { 1 } }

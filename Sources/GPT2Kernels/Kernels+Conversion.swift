@@ -36,33 +36,30 @@ extension Kernels {
     /// Converts `count` fp32 values to IEEE binary16 bit patterns (little-endian, any alignment),
     /// rounding to nearest, ties to even; overflow gives infinity, NaN gives a quiet NaN.
     public static func convertF32toF16(_ source: UnsafePointer<Float>, to destination: UnsafeMutableRawPointer, count: Int) {
-        var i = 0
-        while i + 16 <= count {
-            let h = SIMD16<UInt16>(truncatingIfNeeded: floatToHalf(loadV(source + i)))
-            destination.storeBytes(of: h, toByteOffset: 2 * i, as: SIMD16<UInt16>.self)
-            i += 16
-        }
-        if i < count {
-            var f = V()
-            for j in i..<count { f[j - i] = source[j] }
-            let h = floatToHalf(f)
-            for j in i..<count { destination.storeBytes(of: UInt16(truncatingIfNeeded: h[j - i]), toByteOffset: 2 * j, as: UInt16.self) }
-        }
+        narrow(source, to: destination, count: count, floatToHalf)
     }
 
     /// Converts `count` fp32 values to bfloat16 bit patterns (little-endian, any alignment),
     /// rounding to nearest, ties to even; NaN gives a quiet NaN.
     public static func convertF32toBF16(_ source: UnsafePointer<Float>, to destination: UnsafeMutableRawPointer, count: Int) {
+        narrow(source, to: destination, count: count, floatToBFloat)
+    }
+
+    /// `count` fp32 values to 16-bit patterns, 16 lanes at a time by `bits` (the lanes' patterns
+    /// in the low 16 bits), the tail through one zero-padded vector.
+    @inline(__always)
+    static func narrow(_ source: UnsafePointer<Float>, to destination: UnsafeMutableRawPointer, count: Int,
+                       _ bits: (V) -> U32) {
         var i = 0
         while i + 16 <= count {
-            let h = SIMD16<UInt16>(truncatingIfNeeded: floatToBFloat(loadV(source + i)))
+            let h = SIMD16<UInt16>(truncatingIfNeeded: bits(loadV(source + i)))
             destination.storeBytes(of: h, toByteOffset: 2 * i, as: SIMD16<UInt16>.self)
             i += 16
         }
         if i < count {
             var f = V()
             for j in i..<count { f[j - i] = source[j] }
-            let h = floatToBFloat(f)
+            let h = bits(f)
             for j in i..<count { destination.storeBytes(of: UInt16(truncatingIfNeeded: h[j - i]), toByteOffset: 2 * j, as: UInt16.self) }
         }
     }
@@ -117,13 +114,3 @@ extension Kernels {
     }
 }
 
-// File-local copies of the vector load/store: without whole-module optimization (debug
-// builds) a helper from another file is a real call inside the inner loop.
-@inline(__always)
-private func loadV(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
-
-@inline(__always)
-private func loadV(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
-
-@inline(__always)
-private func storeV(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self) }

@@ -30,11 +30,12 @@ extension Kernels {
                pool: pool, isa: .detected)
     }
 
-    /// `linear` at a chosen instruction-set level (it must be supported); for tests and
-    /// benchmarks that compare the paths on one machine. f32 weights ignore `isa`.
+    /// `linear` at a chosen instruction-set level (it must be supported) and, optionally, a chosen
+    /// `route` (it must accept the weight and run at `isa`); for tests and benchmarks that compare
+    /// the paths on one machine. Without `route`, `LinearRoute.choose` decides.
     public static func linear(a: UnsafePointer<Float>, lda: Int, weight: WeightMatrix, bias: UnsafePointer<Float>?,
                               c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, accumulate: Bool = false,
-                              pool: ThreadPool?, isa: LinearISA) {
+                              pool: ThreadPool?, isa: LinearISA, route: LinearRoute? = nil) {
         precondition(isa.isSupported, "Kernels.linear was asked for \(isa), which this CPU does not support.")
         let k = weight.inputs, n = weight.outputs
         if m <= 0 || n <= 0 { return }
@@ -44,32 +45,16 @@ extension Kernels {
             }
             return
         }
-        if weight.format == .f32 && weight.layout == .inputPanels {
-            precondition(lda >= k && ldc >= n, "Kernels.linear: a row stride is smaller than its row (lda \(lda), k \(k), ldc \(ldc), n \(n)).")
-            PanelGEMM.run(MatmulOperands(a: a, lda: lda, b: weight.data.assumingMemoryBound(to: Float.self), ldb: 16,
-                                         bias: bias, c: c, ldc: ldc, m: m, n: n, k: k, accumulate: accumulate),
-                          pool: pool, isa: isa)
-            return
-        }
-        if weight.format == .f32 && weight.layout == .outputMajor && m == 1 && isa == .avx2 {
-            // One stream's decode through the LM head: one contiguous run of rows per thread,
-            // read by `f32_linear.c`'s prefetching kernel.
-            let w = weight.data.assumingMemoryBound(to: Float.self)
-            split(n, piece: threadPiece(n: n, unit: 4, threads: pool?.threadCount ?? 1), pool: pool) { j0, j1 in
-                _ = gpt2k_f32_rows(isa.code, a, w, k, k, bias, c, j0, j1, accumulate ? 1 : 0)
-            }
-            return
-        }
-        if weight.format == .f32 {
-            let transposed = weight.layout == .outputMajor
-            matmul(a: a, lda: lda, b: weight.data.assumingMemoryBound(to: Float.self),
-                   ldb: transposed ? k : n, transposedB: transposed,
-                   bias: bias, c: c, ldc: ldc, m: m, n: n, k: k, accumulate: accumulate, pool: pool)
-            return
-        }
+        let route = route ?? LinearRoute.choose(format: weight.format, layout: weight.layout, rows: m, isa: isa)
+        precondition(route.accepts(format: weight.format, layout: weight.layout) && route.runs(at: isa),
+                     "Kernels.linear: route \(route) cannot compute \(weight.format) \(weight.layout) weights at \(isa).")
+        precondition(lda >= k && ldc >= n, "Kernels.linear: a row stride is smaller than its row (lda \(lda), k \(k), ldc \(ldc), n \(n)).")
         switch weight.format {
         case .f32:
-            return
+            let ldb = weight.layout == .inputMajor ? n : weight.layout == .outputMajor ? k : 16
+            runF32(route, MatmulOperands(a: a, lda: lda, b: weight.data.assumingMemoryBound(to: Float.self), ldb: ldb,
+                                         bias: bias, c: c, ldc: ldc, m: m, n: n, k: k, accumulate: accumulate),
+                   pool: pool, isa: isa)
         case .f16, .bf16:
             linearHalf(a: a, lda: lda, weight: weight, bias: bias, c: c, ldc: ldc, m: m, accumulate: accumulate,
                        pool: pool, isa: isa)
@@ -79,6 +64,40 @@ extension Kernels {
         case .q4:
             linearQ4(a: a, lda: lda, weight: weight, bias: bias, c: c, ldc: ldc, m: m, accumulate: accumulate,
                      pool: pool, isa: isa)
+        }
+    }
+
+    /// Runs an fp32 route (one that `accepts` the operands' layout and `runs(at: isa)`). A C
+    /// kernel that declines is a broken table, hence the precondition.
+    static func runF32(_ route: LinearRoute, _ o: MatmulOperands, pool: ThreadPool?, isa: LinearISA) {
+        switch route {
+        case .f32PanelsC:
+            precondition(o.n % 16 == 0, "inputPanels weights need n to be a multiple of 16 (n = \(o.n))")
+            let panels = o.n / 16
+            o.split(panels, piece: PanelGEMM.panelPiece(panels: panels, rows: o.m, threads: pool?.threadCount ?? 1),
+                    pool: pool) { p0, p1 in
+                let ran = gpt2k_f32_panels(isa.code, o.a, o.lda, o.b, o.m, o.k, o.bias, o.c, o.ldc, p0, p1,
+                                           o.accumulate ? 1 : 0)
+                precondition(ran == 1, "gpt2k_f32_panels declined \(o.m) rows at \(isa).")
+            }
+        case .f32PanelStream: PanelGEMM.stream(o, pool: pool)
+        case .f32PanelTiles: PanelGEMM.tiled(o, pool: pool)
+        case .f32RowsC:
+            // One contiguous run of weight rows per thread (a single ascending stream each).
+            split(o.n, piece: threadPiece(n: o.n, unit: 4, threads: pool?.threadCount ?? 1), pool: pool) { j0, j1 in
+                for i in 0..<o.m {
+                    let ran = gpt2k_f32_rows(isa.code, o.a + i * o.lda, o.b, o.ldb, o.k, o.bias, o.c + i * o.ldc, j0, j1,
+                                             o.accumulate ? 1 : 0)
+                    precondition(ran == 1, "gpt2k_f32_rows declined at \(isa).")
+                }
+            }
+        case .f32DotRows: GEMV.dotRows(o, pool: pool)
+        case .f32TransposedTiles: GEMM.transposedB(o, pool: pool)
+        case .f32StreamRows: GEMV.streamRows(o, pool: pool)
+        case .f32StreamedTiles: GEMM.streamed(o, pool: pool)
+        case .f32PackedTiles: GEMM.plain(o, pool: pool)
+        case .halfPanelsC, .halfRowsC, .int8PanelsC, .int8RowsC, .q4C:
+            preconditionFailure("Kernels.runF32 was given the route \(route), which takes no fp32 weights.")
         }
     }
 

@@ -1,16 +1,4 @@
 extension Kernels {
-    // Which kernel runs, by rows of A (measured on GPT-2 124M shapes, Zen 4, fp32 weights from
-    // DRAM; see KernelBenchmark). Few rows are bound by reading the weight: stream it once, in
-    // memory order. Many rows are bound by FMA throughput: register-blocked tiles.
-    /// Up to this many rows, a `[k, n]` weight is streamed row by row with sums in L1 (GEMV).
-    static let streamRowsMaxRows = 2
-    /// Up to this many rows, a `[k, n]` weight is read in blocks of whole rows (k split over
-    /// threads) and multiplied from cache by register tiles; beyond, column blocks are packed.
-    static let streamedMaxRows = 24
-    /// Up to this many rows, a `[n, k]` weight is read row by row with dot products (GEMV);
-    /// beyond, its rows are the broadcast operand of register tiles.
-    static let dotRowsMaxRows = 4
-
     /// `C[m, n] = A[m, k] · B (+ bias[n])`, or `C += A · B (+ bias)` when `accumulate`.
     ///
     /// - `a`: activations, `m` rows of `k` floats, row stride `lda`.
@@ -43,18 +31,9 @@ extension Kernels {
         }
         let operands = MatmulOperands(a: a, lda: lda, b: b, ldb: ldb, bias: bias, c: c, ldc: ldc,
                                       m: m, n: n, k: k, accumulate: accumulate)
-        if transposedB {
-            if m <= dotRowsMaxRows {
-                GEMV.dotRows(operands, pool: pool)
-            } else {
-                GEMM.transposedB(operands, pool: pool)
-            }
-        } else if m <= streamRowsMaxRows {
-            GEMV.streamRows(operands, pool: pool)
-        } else if m <= streamedMaxRows {
-            GEMM.streamed(operands, pool: pool)
-        } else {
-            GEMM.plain(operands, pool: pool)
-        }
+        // The table's choice at the portable level: its Swift routes, which take any row stride of `b`.
+        let layout: WeightMatrix.Layout = transposedB ? .outputMajor : .inputMajor
+        runF32(LinearRoute.choose(format: .f32, layout: layout, rows: m, isa: .portable), operands, pool: pool,
+               isa: .portable)
     }
 }

@@ -16,8 +16,8 @@ import Dispatch
 ///   side; `s` is then negative when `e` is positive), each also refitted by least squares to its
 ///   codes (`sum(w q) / sum(q q)`), rounded to nearest fp16. So every stored code is the nearest
 ///   one for the stored scale, and a block's squared error is at most the symmetric choice's (up
-///   to float rounding; on random and on trained weights it is 25-30% lower, and a trained
-///   byte-level model's KL divergence from fp32 about 16% lower), although, unlike the symmetric
+///   to float rounding; lower on random and on trained weights, as is a trained model's KL
+///   divergence from fp32), although, unlike the symmetric
 ///   scale, the others may clip an element (past `7.5 |s|` towards code 7, `8.5 |s|` towards -8)
 ///   where that lowers the block's error. The stored format is the same either way: kernels and
 ///   loaders only compute `(code - 8) · s`. An all-zero block gets scale 0 and codes 8; scale

@@ -7,10 +7,15 @@ import GPT2Kernels
 public final class GPT2Model: Sendable {
     public let config: GPT2Config
     public let weights: GPT2Weights
+    /// The instruction-set level the forward pass runs its kernels at (the CPU's best by default;
+    /// tests pick each supported level, with weights in that level's layouts).
+    public let isa: LinearISA
 
-    public init(config: GPT2Config, weights: GPT2Weights) {
+    public init(config: GPT2Config, weights: GPT2Weights, isa: LinearISA = .detected) {
+        precondition(isa.isSupported, "GPT2Model was asked for \(isa), which this CPU does not support.")
         self.config = config
         self.weights = weights
+        self.isa = isa
     }
 
     /// One sequence's part of a batch: the tokens that follow what its cache already holds.
@@ -94,7 +99,7 @@ public final class GPT2Model: Sendable {
         }
         let out = workspace.logits.base
         Kernels.linear(a: normed, lda: c, weight: weights.lmHead, bias: nil, c: out, ldc: config.vocabSize,
-                       m: logitRows, pool: pool)
+                       m: logitRows, pool: pool, isa: isa)
         return LogitsView(pointer: out, rows: logitRows, vocabularySize: config.vocabSize)
     }
 
@@ -110,7 +115,7 @@ public final class GPT2Model: Sendable {
         Kernels.layerNorm(input: x, output: normed, weight: w.ln1Weight.pointer, bias: w.ln1Bias.pointer,
                           rows: rows, cols: c, epsilon: eps, pool: pool)
         Kernels.linear(a: normed, lda: c, weight: w.attention, bias: w.attentionBias.pointer,
-                       c: qkv, ldc: 3 * c, m: rows, pool: pool)
+                       c: qkv, ldc: 3 * c, m: rows, pool: pool, isa: isa)
 
         // Each sequence appends its keys and values to its cache, then attends over it.
         var start = 0
@@ -133,15 +138,15 @@ public final class GPT2Model: Sendable {
             start += n
         }
         Kernels.linear(a: att, lda: c, weight: w.attentionProjection, bias: w.attentionProjectionBias.pointer,
-                       c: x, ldc: c, m: rows, accumulate: true, pool: pool)
+                       c: x, ldc: c, m: rows, accumulate: true, pool: pool, isa: isa)
 
         Kernels.layerNorm(input: x, output: normed, weight: w.ln2Weight.pointer, bias: w.ln2Bias.pointer,
                           rows: rows, cols: c, epsilon: eps, pool: pool)
         Kernels.linear(a: normed, lda: c, weight: w.mlp, bias: w.mlpBias.pointer,
-                       c: mlp, ldc: f, m: rows, pool: pool)
+                       c: mlp, ldc: f, m: rows, pool: pool, isa: isa)
         Kernels.geluTanh(mlp, count: rows * f, pool: pool)
         Kernels.linear(a: mlp, lda: f, weight: w.mlpProjection, bias: w.mlpProjectionBias.pointer,
-                       c: x, ldc: c, m: rows, accumulate: true, pool: pool)
+                       c: x, ldc: c, m: rows, accumulate: true, pool: pool, isa: isa)
     }
 
     /// Writes token `token`'s embedding row, widened to fp32, to `destination` (C floats).

@@ -2,39 +2,6 @@ import Foundation
 import GPT2Kernels
 
 extension WeightMatrix {
-    /// The layout the model computes this weight from, as `GPT2Weights.load` gives it: fp32
-    /// [k, n] with n a multiple of 16 in `inputPanels`, fp16 / bf16 [k, n] in `inputPanels` too
-    /// on AVX2 and AVX-512 CPUs (n a multiple of 16), else transposed to [n, k]; q4 in `inputPanels`;
-    /// int8 in `inputPanels` on CPUs whose best level is AVX2 (k even); otherwise its own layout.
-    public var computeLayout: WeightMatrix.Layout {
-        Self.computeLayout(format: format, layout: layout, inputs: inputs, outputs: outputs)
-    }
-
-    /// `computeLayout` of a weight of this format, stored layout and shape.
-    public static func computeLayout(format: Format, layout: Layout, inputs: Int, outputs: Int) -> Layout {
-        if format == .q4 { return inputs > 0 ? .inputPanels : layout }
-        // int8 panels feed AVX2's vpmaddwd with no horizontal sums; VNNI CPUs have their own
-        // kernels for [n, k] rows, and portable C streams the rows as well as panels.
-        if format == .int8 {
-            return inputs > 0 && canUsePanels(format: format, inputs: inputs, outputs: outputs)
-                && LinearISA.detected == .avx2 ? .inputPanels : layout
-        }
-        guard layout == .inputMajor, inputs > 0 else { return layout }
-        let panels = canUsePanels(format: format, inputs: inputs, outputs: outputs)
-        switch format {
-        case .f32 where panels: return .inputPanels
-        // 16-bit panels have vector kernels from AVX2 up; portable C streams [n, k] rows best.
-        case .f16, .bf16: return panels && LinearISA.detected >= .avx2 ? .inputPanels : .outputMajor
-        default: return layout
-        }
-    }
-
-    /// This weight in `computeLayout` (a rearranged copy, or itself when already there).
-    public func inComputeLayout() -> WeightMatrix {
-        let target = computeLayout
-        return target == layout ? self : Quantizer.quantize(self, to: format, layout: target)
-    }
-
     /// This weight as fp32 in its own layout: itself when already fp32, otherwise a widened
     /// copy (fp16/bf16 exactly, int8/q4 dequantized).
     public func widenedToF32() -> WeightMatrix {
@@ -101,6 +68,26 @@ extension GPT2Weights {
         let byName = Dictionary(uniqueKeysWithValues: vectors.map { ($0.name, $0.tensor) })
         let source = Source(vector: { name, _ in byName[name]! }, matrix: { name, _, _, _ in converted[name]! },
                             untiedHead: head)
+        return try GPT2Weights(config: config, source: source)
+    }
+}
+
+extension GPT2Weights {
+    /// These weights with every matrix in the layout that loading them gives on a CPU whose best
+    /// level is `isa` (`WeightMatrix.computeLayout(isa:)` of the file's layout), so that a model
+    /// can run as it would at each level this machine supports: the weights and the kernels of
+    /// that level. Values are kept exactly (only rearranged).
+    public func inComputeLayout(isa: LinearISA, config: GPT2Config) throws -> GPT2Weights {
+        func relaid(_ weight: WeightMatrix) -> WeightMatrix {
+            let file = weight.inFileLayout()
+            let target = file.computeLayout(isa: isa)
+            return target == weight.layout ? weight : Quantizer.quantize(file, to: file.format, layout: target)
+        }
+        var matrixByName: [String: WeightMatrix] = [:]
+        for (name, weight) in matrices { matrixByName[name] = relaid(weight) }
+        let vectorByName = Dictionary(uniqueKeysWithValues: vectors.map { ($0.name, $0.tensor) })
+        let source = Source(vector: { name, _ in vectorByName[name]! }, matrix: { name, _, _, _ in matrixByName[name]! },
+                            untiedHead: lmHeadIsTied ? nil : relaid(lmHead))
         return try GPT2Weights(config: config, source: source)
     }
 }

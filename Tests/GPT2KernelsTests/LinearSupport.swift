@@ -50,17 +50,17 @@ func naiveLinear(_ a: [Float], lda: Int, weight: WeightMatrix, bias: [Float]?, c
 
 /// `Kernels.linear` on arrays.
 func fastLinear(_ a: [Float], lda: Int, weight: WeightMatrix, bias: [Float]?, c: [Float], ldc: Int, m: Int,
-                accumulate: Bool, pool: ThreadPool?, isa: LinearISA) -> [Float] {
+                accumulate: Bool, pool: ThreadPool?, isa: LinearISA, route: LinearRoute? = nil) -> [Float] {
     var out = c
     a.withUnsafeBufferPointer { pa in out.withUnsafeMutableBufferPointer { pc in
         if let bias {
             bias.withUnsafeBufferPointer { pb in
                 Kernels.linear(a: pa.baseAddress!, lda: lda, weight: weight, bias: pb.baseAddress!, c: pc.baseAddress!,
-                               ldc: ldc, m: m, accumulate: accumulate, pool: pool, isa: isa)
+                               ldc: ldc, m: m, accumulate: accumulate, pool: pool, isa: isa, route: route)
             }
         } else {
             Kernels.linear(a: pa.baseAddress!, lda: lda, weight: weight, bias: nil, c: pc.baseAddress!, ldc: ldc, m: m,
-                           accumulate: accumulate, pool: pool, isa: isa)
+                           accumulate: accumulate, pool: pool, isa: isa, route: route)
         }
     } }
     return out

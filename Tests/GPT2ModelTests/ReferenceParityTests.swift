@@ -1,15 +1,25 @@
 import Foundation
+import GPT2Kernels
 import GPT2Model
 import Testing
 
 /// The forward pass against Hugging Face transformers' outputs on small random GPT-2s.
+/// Each test runs at every instruction-set level this CPU supports, with the weights in that
+/// level's layouts, as a machine whose best level it is would load them.
 @Suite struct ReferenceParityTests {
     let workspace = ForwardWorkspace(threads: 2)
 
-    @Test(arguments: ReferenceFixture.allNames)
-    func tokenLogprobs_matchTransformers(name: String) throws {
+    /// The fixture model `name` as it runs at `isa`.
+    static func model(_ name: String, isa: LinearISA) throws -> GPT2Model {
+        let loaded = try GPT2Model.load(directory: ReferenceFixture.folder(name))
+        return GPT2Model(config: loaded.config, weights: try loaded.weights.inComputeLayout(isa: isa, config: loaded.config),
+                         isa: isa)
+    }
+
+    @Test(arguments: ReferenceFixture.allNames, LinearISA.supported)
+    func tokenLogprobs_matchTransformers(name: String, isa: LinearISA) throws {
         let fixture = try ReferenceFixture.load(name)
-        let model = try GPT2Model.load(directory: ReferenceFixture.folder(name))
+        let model = try Self.model(name, isa: isa)
         for item in fixture.cases + fixture.batch {
             let logits = try model.forward([.init(tokens: item.ids, cache: model.makeCache())], logits: .all, workspace: workspace)
             #expect(logits.rows == item.ids.count)
@@ -36,10 +46,10 @@ import Testing
         }
     }
 
-    @Test(arguments: ReferenceFixture.allNames)
-    func greedyContinuation_matchesTransformers(name: String) throws {
+    @Test(arguments: ReferenceFixture.allNames, LinearISA.supported)
+    func greedyContinuation_matchesTransformers(name: String, isa: LinearISA) throws {
         let fixture = try ReferenceFixture.load(name)
-        let model = try GPT2Model.load(directory: ReferenceFixture.folder(name))
+        let model = try Self.model(name, isa: isa)
         let cache = model.makeCache()
         var logits = try model.forward([.init(tokens: fixture.greedy.prompt_ids, cache: cache)], workspace: workspace)
         var generated: [Int] = []
@@ -53,10 +63,10 @@ import Testing
     }
 
     /// The KV cache: feeding a case token by token gives the same log-probs as one pass.
-    @Test(arguments: ["odd-f32", "full-vocab-f16", "odd-bf16"])
-    func incrementalDecoding_matchesOnePass(name: String) throws {
+    @Test(arguments: ["odd-f32", "full-vocab-f16", "odd-bf16"], LinearISA.supported)
+    func incrementalDecoding_matchesOnePass(name: String, isa: LinearISA) throws {
         let fixture = try ReferenceFixture.load(name)
-        let model = try GPT2Model.load(directory: ReferenceFixture.folder(name))
+        let model = try Self.model(name, isa: isa)
         let item = fixture.cases.max(by: { $0.ids.count < $1.ids.count })!
         let cache = model.makeCache()
         let split = item.ids.count / 3
@@ -74,10 +84,10 @@ import Testing
     }
 
     /// Several sequences in one pass, each at its own position, equal the references computed alone.
-    @Test(arguments: ["odd-f32", "full-vocab-f32", "sharded"])
-    func batchedSequences_matchSeparateRuns(name: String) throws {
+    @Test(arguments: ["odd-f32", "full-vocab-f32", "sharded"], LinearISA.supported)
+    func batchedSequences_matchSeparateRuns(name: String, isa: LinearISA) throws {
         let fixture = try ReferenceFixture.load(name)
-        let model = try GPT2Model.load(directory: ReferenceFixture.folder(name))
+        let model = try Self.model(name, isa: isa)
         // Prefill different lengths first, so the batched step starts each sequence elsewhere.
         let caches = fixture.batch.map { _ in model.makeCache() }
         for (i, item) in fixture.batch.enumerated() where item.ids.count > 1 {
