@@ -28,6 +28,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .target(name: "GPT2Tokenizer", resources: [.copy("Resources")], swiftSettings: fastSettings),
@@ -37,10 +38,11 @@ let package = Package(
         .target(name: "GPT2Kernels", dependencies: ["CGPT2Kernels"], swiftSettings: fastSettings),
         .target(name: "GPT2Model", dependencies: ["GPT2Kernels"], swiftSettings: fastSettings),
         .target(name: "GPT2Generation", dependencies: ["GPT2Model", "GPT2Tokenizer"], swiftSettings: fastSettings),
+        .target(name: "GPT2Hub", swiftSettings: fastSettings),
         .executableTarget(
             name: "gpt2",
             dependencies: [
-                "GPT2Tokenizer", "GPT2Kernels", "GPT2Model", "GPT2Generation",
+                "GPT2Tokenizer", "GPT2Kernels", "GPT2Model", "GPT2Generation", "GPT2Hub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastSettings
@@ -50,5 +52,12 @@ let package = Package(
         .testTarget(name: "GPT2ModelTests", dependencies: ["GPT2Model", "GPT2Tokenizer"]),
         .testTarget(name: "GPT2GenerationTests", dependencies: ["GPT2Generation", "GPT2Model", "GPT2Tokenizer"]),
         .testTarget(name: "GPT2CLITests", dependencies: ["gpt2"]),
+        .testTarget(
+            name: "GPT2HubTests",
+            dependencies: [
+                "GPT2Hub", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
     ]
 )

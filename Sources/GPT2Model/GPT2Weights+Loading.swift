@@ -148,7 +148,9 @@ extension GPT2Weights {
 
 extension GPT2Model {
     /// Loads a Hugging Face model directory: `config.json` plus `model.safetensors` or its shards.
+    /// A TensorFlow checkpoint folder (gpt-2-simple, OpenAI) is read by `TFCheckpoint`.
     public static func load(directory: URL) throws -> GPT2Model {
+        if TFCheckpoint.isCheckpointFolder(directory) { return try load(tensorFlowFolder: directory) }
         let checkpoint = try CheckpointDirectory(url: directory)
         let config = try GPT2Config.load(from: checkpoint.configURL)
         return GPT2Model(config: config, weights: try GPT2Weights.load(from: checkpoint, config: config))
