@@ -45,7 +45,11 @@ public enum TFCheckpointWriter {
                                                            crc: CRC32C.checksum(bytes))))
             data.append(contentsOf: bytes)
         }
-        try GPT2Weights.createFolder(folder)
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw CheckpointError.writeFailed(folder, reason: "the folder cannot be created")
+        }
         let prefix = "model-\(step)"
         try AtomicFile.write([data], to: folder.appending(path: prefix + ".data-00000-of-00001"))
         try AtomicFile.write([table(records)], to: folder.appending(path: prefix + ".index"))
