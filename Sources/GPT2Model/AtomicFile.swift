@@ -20,6 +20,7 @@ public enum AtomicFile {
     public static func write(_ chunks: [[UInt8]], to url: URL) throws(CheckpointError) {
         guard url.isFileURL else { throw .writeFailed(url, reason: "it is not a local file URL") }
         let folder = url.deletingLastPathComponent()
+        removeStaleTemporaryFiles(of: url)
         let temporary = folder.appending(path: ".\(url.lastPathComponent).\(getpid()).\(UUID().uuidString).tmp")
         let fd: Int32 = temporary.withUnsafeFileSystemRepresentation { path in
             guard let path else { return -1 }
@@ -32,6 +33,8 @@ public enum AtomicFile {
                 : "cannot create a temporary file in \(folder.path): \(MappedFile.describe(code))"
             throw .writeFailed(url, reason: reason)
         }
+        TemporaryFiles.shared.insert(temporary.path)
+        defer { TemporaryFiles.shared.remove(temporary.path) }
         var closed = false
         func abandon(_ reason: String) -> CheckpointError {
             if !closed { close(fd) }
@@ -65,6 +68,27 @@ public enum AtomicFile {
         }
     }
 
+    /// Removes the temporary files this process is writing right now; for a handler of SIGINT or
+    /// SIGTERM that is about to end the process, so an interrupted write leaves nothing behind.
+    public static func removeTemporaryFiles() {
+        for path in TemporaryFiles.shared.all() { unlink(path) }
+    }
+
+    /// Removes the temporary files of `url` (`.NAME.PID.UUID.tmp` beside it) that processes which
+    /// no longer run left behind (killed before they could clean up).
+    static func removeStaleTemporaryFiles(of url: URL) {
+        let folder = url.deletingLastPathComponent()
+        let prefix = ".\(url.lastPathComponent)."
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return }
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
+            let fields = name.dropFirst(prefix.count).split(separator: ".")
+            guard fields.count == 3, let pid = Int32(fields[0]), pid > 0, pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                unlink(folder.appending(path: name).path)
+            }
+        }
+    }
+
     /// Writes all of `bytes`, retrying short writes and EINTR; 0 or the failing `errno`.
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32 {
         bytes.withUnsafeBytes { raw in
@@ -80,6 +104,17 @@ public enum AtomicFile {
             return 0
         }
     }
+}
+
+/// The paths of the temporary files being written, for `AtomicFile.removeTemporaryFiles()`.
+private final class TemporaryFiles: @unchecked Sendable {
+    static let shared = TemporaryFiles()
+    private let lock = NSLock()
+    private var paths: Set<String> = []
+
+    func insert(_ path: String) { lock.withLock { _ = paths.insert(path) } }
+    func remove(_ path: String) { lock.withLock { _ = paths.remove(path) } }
+    func all() -> [String] { lock.withLock { Array(paths) } }
 }
 
 /// POSIX `write(2)`, named apart from the `write` methods in scope.

@@ -31,6 +31,13 @@ public enum CheckpointError: Error, LocalizedError, Equatable {
     case invalidTensor(URL, tensor: String, reason: String)
     /// Writing a file failed; nothing was left at the destination.
     case writeFailed(URL, reason: String)
+    /// A float tensor holds NaN or an infinity; `element` is the flat index of the first one,
+    /// `value` its spelling ("NaN", "+inf", "-inf").
+    case nonFiniteValue(URL, tensor: String, shape: [Int], element: Int, value: String)
+    /// `config.json`'s `n_layer` names blocks the weights do not hold.
+    case layerCountMismatch(URL, configured: Int, stored: Int)
+    /// The weights hold tensors the configuration does not use (sorted names).
+    case unusedTensors(URL, names: [String], configuredLayers: Int, storedLayers: Int)
 
     /// The file or folder the error is about.
     public var url: URL {
@@ -39,7 +46,8 @@ public enum CheckpointError: Error, LocalizedError, Equatable {
              .emptyFile(let url), .badHeader(let url, _), .truncated(let url, _, _),
              .unknownDType(let url, _, _), .unsupportedDType(let url, _, _, _),
              .wrongShape(let url, _, _, _), .missingTensor(let url, _), .badIndex(let url, _),
-             .invalidTensor(let url, _, _), .writeFailed(let url, _):
+             .invalidTensor(let url, _, _), .writeFailed(let url, _), .nonFiniteValue(let url, _, _, _, _),
+             .layerCountMismatch(let url, _, _), .unusedTensors(let url, _, _, _):
             return url
         }
     }
@@ -76,7 +84,39 @@ public enum CheckpointError: Error, LocalizedError, Equatable {
             return "Tensor '\(tensor)' cannot be written to \(path): \(reason)."
         case .writeFailed(_, let reason):
             return "Could not write \(path): \(reason)."
+        case .nonFiniteValue(_, let tensor, let shape, let element, let value):
+            return "Tensor '\(tensor)'\(Self.blockNote(tensor)) in \(path) holds \(value) at \(Self.position(element, in: shape)): "
+                + "the weights are damaged, or were saved from a training run that diverged."
+        case .layerCountMismatch(_, let configured, let stored):
+            return "config.json asks for \(configured) transformer blocks (n_layer) but \(path) holds \(stored); "
+                + "config.json and the weights belong to different models."
+        case .unusedTensors(_, let names, let configured, let stored):
+            let shown = names.prefix(6).map { "'\($0)'" }.joined(separator: ", ")
+            let more = names.count > 6 ? " and \(names.count - 6) more" : ""
+            let why = stored > configured
+                ? "config.json asks for \(configured) transformer blocks (n_layer) but the file holds \(stored)"
+                : "they belong to no parameter of GPT-2"
+            return "\(path) holds \(names.count) tensor\(names.count == 1 ? "" : "s") this model would not use (\(shown)\(more)): "
+                + "\(why); refusing to ignore them."
         }
+    }
+
+    /// " (block N)" for a tensor of transformer block N, else "".
+    static func blockNote(_ tensor: String) -> String {
+        let bare = tensor.hasPrefix(CheckpointDirectory.tensorPrefix) ? tensor.dropFirst(CheckpointDirectory.tensorPrefix.count) : Substring(tensor)
+        guard let block = CheckpointDirectory.blockIndex(of: bare) else { return "" }
+        return " (transformer block \(block))"
+    }
+
+    /// "[row, column] (element N of M)" for a flat index into a tensor of `shape`.
+    static func position(_ element: Int, in shape: [Int]) -> String {
+        var rest = element, index: [Int] = []
+        for size in shape.reversed() where size > 0 {
+            index.append(rest % size)
+            rest /= size
+        }
+        let total = shape.reduce(1, *)
+        return "index \(Array(index.reversed())) (element \(grouped(element)) of \(grouped(total)))"
     }
 
     /// `497759232` -> `"497,759,232"`, independent of the user's locale.

@@ -13,7 +13,13 @@ extension GPT2Config {
         func int(_ key: String) throws -> Int? {
             guard let value = json[key], !(value is NSNull) else { return nil }
             if let n = value as? Int { return n }
-            if let d = value as? Double, d == d.rounded() { return Int(d) }
+            if let d = value as? Double, d == d.rounded() {
+                // `Int(d)` traps beyond 2^63: a number that large is refused with a sentence.
+                guard let n = Int(exactly: d) else {
+                    throw ConfigError.invalidField(url, field: key, expected: "an integer below 2^63, found \(value)")
+                }
+                return n
+            }
             throw ConfigError.invalidField(url, field: key, expected: "an integer")
         }
         func float(_ key: String) throws -> Float? {

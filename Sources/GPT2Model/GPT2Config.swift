@@ -32,7 +32,8 @@ public struct GPT2Config: Sendable, Equatable {
         self.embeddingSize = embeddingSize
         self.layerCount = layerCount
         self.headCount = headCount
-        self.innerSize = innerSize ?? 4 * embeddingSize
+        // Saturates instead of trapping: `validate()` then refuses the size with a sentence.
+        self.innerSize = innerSize ?? Self.saturatingProduct(4, embeddingSize)
         self.layerNormEpsilon = layerNormEpsilon
         self.activationFunction = activationFunction
         self.endOfTextID = endOfTextID
@@ -42,12 +43,9 @@ public struct GPT2Config: Sendable, Equatable {
     /// Width of one attention head.
     public var headDim: Int { embeddingSize / headCount }
 
-    /// Number of parameters, counting a tied LM head once.
-    public var parameterCount: Int {
-        let c = embeddingSize, f = innerSize
-        let perLayer = 4 * c + (c * 3 * c + 3 * c) + (c * c + c) + (c * f + f) + (f * c + c)
-        return vocabSize * c + contextLength * c + layerCount * perLayer + 2 * c
-    }
+    /// Number of parameters, counting a tied LM head once. Only for a configuration that
+    /// `validate()` accepted (it traps on overflow); see `checkedParameterCount`.
+    public var parameterCount: Int { checkedParameterCount! }
 
     /// The activation names that mean GPT-2's tanh approximation of GELU.
     static let tanhGELUNames: Set<String> = ["gelu_new", "gelu_pytorch_tanh", "gelu_fast"]
@@ -70,6 +68,7 @@ public struct GPT2Config: Sendable, Equatable {
             throw fail("activation_function", "one of \(Self.tanhGELUNames.sorted().joined(separator: ", ")) (GPT-2's tanh GELU), not \"\(activationFunction)\"")
         }
         guard endOfTextID >= 0, endOfTextID < vocabSize else { throw fail("eos_token_id", "an id below vocab_size (\(vocabSize))") }
+        try validateSizes(source: source)
     }
 }
 
@@ -79,6 +78,8 @@ public enum ConfigError: Error, LocalizedError, Equatable {
     case invalidField(URL?, field: String, expected: String)
     case unsupported(URL, field: String, reason: String)
     case unknownPreset(String)
+    /// The sizes multiply to more than a 64-bit count holds; `reason` names the product.
+    case tooLarge(URL?, reason: String)
 
     public var errorDescription: String? {
         switch self {
@@ -88,6 +89,8 @@ public enum ConfigError: Error, LocalizedError, Equatable {
             return "\(url?.path ?? "The model configuration") has an invalid \"\(field)\": expected \(expected)."
         case let .unsupported(url, field, reason):
             return "\(url.path) asks for \"\(field)\", which this engine does not support: \(reason)."
+        case let .tooLarge(url, reason):
+            return "\(url?.path ?? "The model configuration") describes a model too large for any machine: \(reason)."
         case let .unknownPreset(name):
             return "Unknown preset \"\(name)\": expected one of \(GPT2Config.presetNames.joined(separator: ", "))."
         }

@@ -3,6 +3,7 @@ import GPT2Kernels
 extension GPT2Model {
     /// Natural-log probability of every token given the tokens before it: `[nil, lp1, ...]`.
     /// Texts longer than the context are scored in windows that keep the latter half as context.
+    /// - Throws: `ModelError` for bad ids, `.nonFiniteLogits` when the model's logits overflow.
     public func tokenLogProbabilities(_ ids: [Int], workspace: ForwardWorkspace) throws -> [Double?] {
         var result: [Double?] = [nil]
         guard ids.count > 1 else { return ids.isEmpty ? [] : result }
@@ -17,7 +18,14 @@ extension GPT2Model {
             for target in scoredUpTo..<end {
                 let row = logits[target - 1 - start]
                 Kernels.logSoftmax(row.baseAddress!, count: row.count)
-                result.append(Double(row[ids[target]]))
+                let logProbability = row[ids[target]]
+                // Finite weights can still overflow to inf and then NaN; say so instead of
+                // returning numbers that JSON cannot hold.
+                guard logProbability.isFinite else {
+                    let block = try firstNonFiniteBlock(tokens: Array(ids[start..<end]), workspace: workspace)
+                    throw ModelError.nonFiniteLogits(position: target - 1, block: block)
+                }
+                result.append(Double(logProbability))
             }
             scoredUpTo = end
             start += stride

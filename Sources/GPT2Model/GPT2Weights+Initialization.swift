@@ -4,7 +4,14 @@ import GPT2Kernels
 extension GPT2Weights {
     /// All parameters in one contiguous fp32 buffer (ParameterLayout order), as llm.c keeps
     /// them, so an optimizer can later walk them as one array.
+    ///
+    /// - Throws: `ConfigError` for a configuration `validate()` refuses, `MemoryLimitError` when
+    ///   the buffer would not fit in this machine's memory (checked before allocating).
     public static func zeros(config: GPT2Config) throws -> (weights: GPT2Weights, storage: FloatStorage) {
+        try config.validate()
+        try MemoryBudget.require(config.fp32ParameterBytes,
+                                 for: "A model of \(config.parameterCount) parameters in fp32",
+                                 advice: "choose fewer layers, a smaller width or a smaller vocabulary")
         let entries = ParameterLayout.entries(for: config)
         let storage = FloatStorage(count: entries.reduce(0) { $0 + $1.elementCount })
         var offsets: [String: Int] = [:]

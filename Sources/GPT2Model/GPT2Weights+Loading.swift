@@ -5,7 +5,12 @@ extension GPT2Weights {
     /// Binds every parameter of `config` to the checkpoint's tensors, without copying what is
     /// already in a format the kernels compute from: fp32, fp16, bf16, int8 and q4 matrices are
     /// used in place from the memory map. Vectors (LayerNorm, biases, wpe) are widened to fp32.
+    ///
+    /// Refuses, before binding anything, weights that hold NaN or infinite values and weights
+    /// with tensors `config` would leave unused (see `CheckpointDirectory.requireExactTensors`).
     public static func load(from checkpoint: CheckpointDirectory, config: GPT2Config) throws -> GPT2Weights {
+        try checkpoint.requireExactTensors(for: config)
+        try checkpoint.requireFiniteValues()
         let floats: Set<TensorDType> = [.f32, .f16, .bf16]
         let vector: (String, [Int]) throws -> FloatTensor = { name, shape in
             let (file, info) = try checkpoint.require(name, shape: shape, dtypes: floats)

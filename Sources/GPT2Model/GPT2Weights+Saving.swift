@@ -8,7 +8,7 @@ extension GPT2Weights {
     /// Each file is written to a temporary name and renamed, so a failure leaves no
     /// half-written file.
     public func save(config: GPT2Config, to directory: URL, metadata: [String: String] = [:]) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Self.createFolder(directory)
         var writer = SafetensorsWriter()
         writer.metadata = metadata.merging(["format": "pt"]) { a, _ in a }
         let prefix = CheckpointDirectory.tensorPrefix
@@ -26,6 +26,23 @@ extension GPT2Weights {
         if narrowest != .f32 { writer.metadata[QuantizedTensorNames.metadataKey] = narrowest.rawValue }
         try writer.write(to: directory.appendingPathComponent(CheckpointDirectory.singleFileName))
         try AtomicFile.write([Array(config.jsonData())], to: directory.appendingPathComponent("config.json"))
+    }
+
+    /// Creates `directory` and its parents, turning Foundation's error into one sentence.
+    static func createFolder(_ directory: URL) throws(CheckpointError) {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isFolder) {
+            guard isFolder.boolValue else { throw .writeFailed(directory, reason: "it is a file, expected a folder") }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+            let reason = underlying?.domain == NSPOSIXErrorDomain
+                ? MappedFile.describe(Int32(underlying!.code)) : "the folder cannot be created"
+            throw .writeFailed(directory, reason: reason)
+        }
     }
 
     private static func add(_ w: WeightMatrix, named name: String, to writer: inout SafetensorsWriter) {

@@ -12,6 +12,10 @@ public enum ModelError: Error, LocalizedError, Equatable {
     case duplicateCache(index: Int)
     /// A cache made for another model shape.
     case cacheMismatch(reason: String)
+    /// The logits after token `position` (0-based) hold NaN or an infinity although the weights are
+    /// finite (checked at load): the activations overflowed, first after transformer block
+    /// `block` (nil: in the embeddings, final LayerNorm or LM head; see `firstNonFiniteBlock`).
+    case nonFiniteLogits(position: Int, block: Int?)
 
     public var errorDescription: String? {
         switch self {
@@ -23,6 +27,9 @@ public enum ModelError: Error, LocalizedError, Equatable {
             return "Sequence \(index) of the batch has no new tokens to process."
         case let .duplicateCache(index):
             return "Sequence \(index) of the batch reuses the cache of an earlier sequence; each sequence needs its own cache."
+        case let .nonFiniteLogits(position, block):
+            let place = block.map { "transformer block \($0)" } ?? "the embeddings, final LayerNorm or LM head"
+            return "The model's logits after token \(position) are not finite numbers (NaN or infinity) although its weights are: its activations overflow, first in \(place)."
         case let .cacheMismatch(reason):
             return "The KV cache does not fit this model: \(reason)."
         }

@@ -45,7 +45,8 @@ struct BenchCommand: AsyncParsableCommand {
         guard threads >= 1, repeats >= 1, promptTokens >= 1, genTokens >= 1 else {
             throw ValidationError("--threads, --repeats, --prompt-tokens and --gen-tokens must be at least 1.")
         }
-        guard batchSizes.allSatisfy({ $0 >= 1 }), !batchSizes.isEmpty else {
+        let sizes = batch.split(separator: ",", omittingEmptySubsequences: false)
+        guard batchSizes.allSatisfy({ $0 >= 1 }), !batchSizes.isEmpty, batchSizes.count == sizes.count else {
             throw ValidationError("--batch takes positive sizes separated by commas, such as 1,8.")
         }
     }

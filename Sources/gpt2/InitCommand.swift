@@ -45,25 +45,30 @@ struct InitCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        InterruptCleanup.install()
         var config = try reportingErrors { try preset.map(GPT2Config.preset(named:)) ?? GPT2Config() }
         if let layers { config.layerCount = layers }
         if let heads { config.headCount = heads }
         if let embd {
             config.embeddingSize = embd
-            config.innerSize = 4 * embd
+            config.innerSize = embd.multipliedReportingOverflow(by: 4).overflow ? .max : 4 * embd
         }
         if let context { config.contextLength = context }
         if let vocab {
             config.vocabSize = vocab
-            config.endOfTextID = vocab - 1
+            config.endOfTextID = max(vocab, 1) - 1
         }
-        try reportingErrors { try config.validate() }
+        try reportingErrors {
+            try config.validate()
+            // The weights in fp32, plus the copy of them the file writer assembles.
+            let bytes = config.fp32ParameterBytes!.multipliedReportingOverflow(by: 2)
+            try MemoryBudget.require(bytes.overflow ? nil : bytes.partialValue,
+                                     for: "Initialising and saving a model of \(config.parameterCount) parameters",
+                                     advice: "choose fewer layers, a smaller width or a smaller vocabulary")
+        }
 
         let directory = URL(fileURLWithPath: out)
-        let weightsURL = directory.appendingPathComponent(CheckpointDirectory.singleFileName)
-        if FileManager.default.fileExists(atPath: weightsURL.path) && !force {
-            throw CommandFailure("\(weightsURL.path) already exists; pass --force to replace it.")
-        }
+        try reportingErrors { try OutputFolder.requireReplaceable(directory, force: force) }
         var generator = Xoshiro256StarStar(seed: seed)
         try reportingErrors {
             let weights = try GPT2Weights.randomlyInitialized(config: config, using: &generator)

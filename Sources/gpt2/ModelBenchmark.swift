@@ -1,5 +1,6 @@
 import Foundation
 import GPT2Generation
+import GPT2Kernels
 import GPT2Model
 
 /// The model half of `gpt2 bench`: prompt processing, one-stream decoding and batched decoding,
@@ -18,6 +19,8 @@ struct ModelBenchmark {
         let prompt_tok_s: Double
         let decode_tok_s: Double
         let batch_tok_s: [String: Double]
+        /// The instruction-set level the kernels ran at (`LinearISA.detected`), e.g. "AVX2".
+        let isa: String
         let peak_rss_mb: Double
         let read_gb_s: Double
         let bound_tok_s: Double
@@ -37,6 +40,7 @@ struct ModelBenchmark {
         guard promptTokens + genTokens <= config.contextLength else {
             throw CommandFailure("--prompt-tokens plus --gen-tokens (\(promptTokens + genTokens)) exceed the model's context of \(config.contextLength) tokens.")
         }
+        try requireMemory(config: config)
         let workspace = ForwardWorkspace(threads: threads)
         var rng = Xoshiro256StarStar(seed: 1)
         let prompt = (0..<promptTokens).map { _ in Int(rng.next() % UInt64(config.vocabSize)) }
@@ -66,13 +70,14 @@ struct ModelBenchmark {
             bandwidth = max(bandwidth, adjacent)
         }
         let output = Output(prompt_tok_s: promptRate, decode_tok_s: oneStream, batch_tok_s: batchRates,
-                            peak_rss_mb: peakRSS, read_gb_s: bandwidth,
+                            isa: LinearISA.detected.description, peak_rss_mb: peakRSS, read_gb_s: bandwidth,
                             bound_tok_s: bandwidth * 1e9 / weightBytes,
                             decode_fraction_of_adjacent_bound: median(fractions), weight_mb: weightBytes / 1e6,
                             threads: threads, prompt_tokens: promptTokens, gen_tokens: genTokens)
         if json {
             print(try jsonLine(output))
         } else {
+            print("kernels: \(output.isa)")
             print(String(format: "prompt (%d tokens): %.1f tok/s", promptTokens, output.prompt_tok_s))
             print(String(format: "decode, one stream: %.1f tok/s (%.0f%% of the %.1f tok/s bandwidth bound)",
                          output.decode_tok_s, 100 * output.decode_tok_s / output.bound_tok_s, output.bound_tok_s))
@@ -83,6 +88,24 @@ struct ModelBenchmark {
                          output.read_gb_s, threads, output.weight_mb, output.peak_rss_mb))
             print(String(format: "decode against the bandwidth probed just before it: %.0f%% of that bound (median of %d pairs)",
                          100 * output.decode_fraction_of_adjacent_bound, repeats))
+        }
+    }
+
+    /// Refuses batch sizes whose KV caches and activations would not fit in memory, before
+    /// allocating any: the largest batch holds `batch` caches of 16 + `genTokens` positions and
+    /// a forward pass of `batch` rows with `batch` rows of logits; the prompt measurement one
+    /// cache of `promptTokens` positions.
+    private func requireMemory(config: GPT2Config) throws {
+        let largest = batchSizes.max() ?? 1
+        let decodeCache = config.kvCacheBytes(capacity: min(promptTokens, 16) + genTokens)
+        let decode = GPT2Config.checkedSum([decodeCache.flatMap { GPT2Config.checkedProduct($0, largest) },
+                                            config.forwardBytes(rows: largest, logitRows: largest)])
+        let prompt = GPT2Config.checkedSum([config.kvCacheBytes(capacity: promptTokens),
+                                            config.forwardBytes(rows: promptTokens, logitRows: 1)])
+        try reportingErrors {
+            try MemoryBudget.require(decode, for: "--batch \(largest) (the KV caches and logits of \(largest) streams)",
+                                     advice: "use a smaller --batch")
+            try MemoryBudget.require(prompt, for: "--prompt-tokens \(promptTokens)", advice: "use a smaller --prompt-tokens")
         }
     }
 

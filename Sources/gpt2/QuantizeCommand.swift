@@ -29,17 +29,16 @@ struct QuantizeCommand: AsyncParsableCommand {
     var force = false
 
     func run() async throws {
+        InterruptCleanup.install()
         guard let format = WeightMatrix.Format(rawValue: to) else {
             throw CommandFailure("--to must be one of \(WeightMatrix.Format.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(to)\".")
         }
         let source = URL(fileURLWithPath: model).standardizedFileURL
         let destination = URL(fileURLWithPath: out).standardizedFileURL
-        guard source.resolvingSymlinksInPath() != destination.resolvingSymlinksInPath() else {
-            throw CommandFailure("--out must be another folder than --model, so the source stays intact.")
-        }
         let weightsURL = destination.appendingPathComponent(CheckpointDirectory.singleFileName)
-        if FileManager.default.fileExists(atPath: weightsURL.path) && !force {
-            throw CommandFailure("\(weightsURL.path) already exists; pass --force to replace it.")
+        try reportingErrors {
+            try OutputFolder.requireSeparate(destination, from: source)
+            try OutputFolder.requireReplaceable(destination, force: force)
         }
         let loaded = try reportingErrors { try GPT2Model.load(directory: source) }
         let converted = try reportingErrors {
@@ -55,12 +54,7 @@ struct QuantizeCommand: AsyncParsableCommand {
     }
 
     private func copyTokenizerFiles(from source: URL, to destination: URL) throws {
-        let names = Set(BPETokenizer.directoryLayouts.flatMap { $0 })
-        for name in names {
-            let from = source.appendingPathComponent(name), to = destination.appendingPathComponent(name)
-            guard FileManager.default.fileExists(atPath: from.path) else { continue }
-            try? FileManager.default.removeItem(at: to)
-            try FileManager.default.copyItem(at: from, to: to)
-        }
+        let names = Set(BPETokenizer.directoryLayouts.flatMap { $0 }).sorted()
+        try OutputFolder.copyFiles(names, from: source, to: destination)
     }
 }

@@ -14,6 +14,8 @@ struct BenchCommandTests {
             let value = row[key] as? Double
             #expect(value != nil && value!.isFinite && value! > 0, "\(key) = \(String(describing: row[key]))")
         }
+        // The level the kernels ran at, spelled as LinearISA's description.
+        #expect(["portable", "AVX2", "AVX-512", "AVX-512 VNNI"].contains(row["isa"] as? String ?? ""), "isa = \(String(describing: row["isa"]))")
         let batches = row["batch_tok_s"] as? [String: Double]
         #expect(Set(batches?.keys.map { $0 } ?? []) == ["1", "3"])
         #expect(batches?["1"] == row["decode_tok_s"] as? Double)
