@@ -98,19 +98,28 @@ public struct SamplerChain: Sendable {
     public mutating func sample(
         logits: UnsafeMutableBufferPointer<Float>, promptTokens: [Int], generatedTokens: [Int]
     ) -> Int {
+        choose(logits: logits, promptTokens: promptTokens, generatedTokens: generatedTokens) ?? endOfTextID
+    }
+
+    /// Like ``sample(logits:promptTokens:generatedTokens:)``, but `nil` when no token is possible
+    /// (every logit `-inf` or NaN after the processors), so the caller can report it instead of
+    /// emitting a banned token.
+    public mutating func choose(
+        logits: UnsafeMutableBufferPointer<Float>, promptTokens: [Int], generatedTokens: [Int]
+    ) -> Int? {
         let context = SamplingContext(
             promptTokens: promptTokens, generatedTokens: generatedTokens, endOfTextID: endOfTextID)
         for i in processors.indices {
             processors[i].process(logits, context: context)
         }
         if isGreedy {
-            return Self.argmax(UnsafeBufferPointer(logits)) ?? endOfTextID
+            return Self.argmax(UnsafeBufferPointer(logits))
         }
         candidates.load(logits: UnsafeBufferPointer(logits))
         for i in filters.indices {
             filters[i].apply(to: &candidates)
         }
-        return draw() ?? endOfTextID
+        return draw()
     }
 
     /// ``sample(logits:promptTokens:generatedTokens:)`` on an array.

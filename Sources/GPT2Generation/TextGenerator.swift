@@ -11,6 +11,8 @@ public struct GenerationResult: Sendable, Equatable {
     public var finishReason: FinishReason
     /// Tokens the prompt took (the empty prompt counts its implicit `<|endoftext|>`).
     public var promptTokenCount: Int
+    /// The seed the sampler used (chosen at random when the parameters named none).
+    public var seed: UInt64 = 0
 }
 
 /// A piece of streamed output: the text that became final with this token.
@@ -19,9 +21,9 @@ public struct GenerationChunk: Sendable, Equatable {
     public var tokenID: Int
 }
 
-/// Generates text for one prompt at a time on a shared model: tokenizes, runs the prompt,
-/// samples token after token through the sampler chain, and streams text that is final
-/// (complete UTF-8, clear of any stop string). Not shared between threads: each caller owns one.
+/// Generates text for one prompt at a time on a shared model: tokenizes, runs the prompt, and
+/// steps a ``GenerationState`` token after token, streaming the text that is final (complete
+/// UTF-8, clear of any stop string). Not shared between threads: each caller owns one.
 public final class TextGenerator {
     public let model: GPT2Model
     public let tokenizer: BPETokenizer
@@ -41,68 +43,29 @@ public final class TextGenerator {
 
     /// Runs one generation. `onChunk` receives text as it becomes final; returning false stops
     /// the generation early (finish reason `stop`).
-    public func generate(prompt: String, parameters: GenerateParameters,
+    public func generate(prompt: String, parameters: GenerateParameters, naming: ParameterNaming = .swift,
                          onChunk: (GenerationChunk) -> Bool = { _ in true }) throws -> GenerationResult {
-        try generate(promptIDs: promptTokens(prompt), parameters: parameters, onChunk: onChunk)
+        try generate(promptIDs: promptTokens(prompt), parameters: parameters, naming: naming, onChunk: onChunk)
     }
 
-    public func generate(promptIDs: [Int], parameters: GenerateParameters,
+    /// Runs one generation from token ids (see ``generate(prompt:parameters:naming:onChunk:)``).
+    public func generate(promptIDs: [Int], parameters: GenerateParameters, naming: ParameterNaming = .swift,
                          onChunk: (GenerationChunk) -> Bool = { _ in true }) throws -> GenerationResult {
-        let config = model.config
-        try parameters.validate(vocabularySize: config.vocabSize)
-        guard !promptIDs.isEmpty else { throw GenerationError.invalidParameter(name: "prompt", found: "no tokens", expected: "at least one token") }
-        guard promptIDs.count < config.contextLength else {
-            throw ModelError.contextOverflow(position: promptIDs.count + 1, limit: config.contextLength)
-        }
-        let cache = model.makeCache(capacity: min(config.contextLength, promptIDs.count + parameters.maxTokens))
-        var sampler = SamplerChain(parameters: parameters, endOfTextID: config.endOfTextID)
-        var decoder = StreamingDecoder(tokenizer: tokenizer)
-        var stops = StopStringMatcher(stops: parameters.stop)
-        var generated: [Int] = []
-        var text = ""
-        var finish = FinishReason.length
-
-        var logits = try model.forward([.init(tokens: promptIDs, cache: cache)], workspace: workspace)
-        var ended = false   // by a stop string or by the caller: nothing held is emitted
-        // Stop strings count only once the minimum length is reached (as vLLM's min_tokens);
-        // before that, text bypasses the matcher.
-        func emit(_ piece: String, token: Int) -> Bool {
-            var piece = piece
-            if generated.count > parameters.minTokens {
-                let (released, stopped) = stops.append(piece)
-                piece = released
-                if stopped { ended = true }
+        var state = try GenerationState(promptIDs: promptIDs, parameters: parameters, config: model.config,
+                                        tokenizer: tokenizer, naming: naming)
+        let cache = model.makeCache(capacity: state.cacheCapacity)
+        var input = promptIDs
+        while !state.isFinished {
+            let logits = try model.forward([.init(tokens: input, cache: cache)], workspace: workspace)
+            let step = try state.step(logits: logits[0])
+            if !step.text.isEmpty,
+               !onChunk(GenerationChunk(text: step.text, tokenID: step.tokenID ?? state.generated.last ?? -1)) {
+                state.cancel()
             }
-            if !piece.isEmpty {
-                text += piece
-                if !onChunk(GenerationChunk(text: piece, tokenID: token)) { ended = true }
-            }
-            return !ended
+            guard let next = state.nextInput else { break }
+            input = [next]
         }
-        while generated.count < parameters.maxTokens {
-            let next = sampler.sample(logits: logits[0], promptTokens: promptIDs, generatedTokens: generated)
-            if next == config.endOfTextID && !parameters.ignoreEOS && generated.count >= parameters.minTokens {
-                finish = .stop
-                break
-            }
-            generated.append(next)
-            guard emit(decoder.append(next), token: next) else { finish = .stop; break }
-            guard generated.count < parameters.maxTokens else { break }
-            // Like transformers' max_length: prompt and output together fill at most the context.
-            guard promptIDs.count + generated.count < config.contextLength else { break }
-            logits = try model.forward([.init(tokens: [next], cache: cache)], workspace: workspace)
-        }
-        if !ended, let last = generated.last {
-            // Flush what the decoder and the stop matcher still hold.
-            if emit(decoder.finish(), token: last), generated.count > parameters.minTokens {
-                let held = stops.finish()
-                if !held.isEmpty {
-                    text += held
-                    _ = onChunk(GenerationChunk(text: held, tokenID: last))
-                }
-            }
-            if ended { finish = .stop }
-        }
-        return GenerationResult(text: text, ids: generated, finishReason: finish, promptTokenCount: promptIDs.count)
+        return GenerationResult(text: state.text, ids: state.generated, finishReason: state.finishReason ?? .length,
+                                promptTokenCount: promptIDs.count, seed: state.seed)
     }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import GPT2Generation
-import GPT2Model
 
 /// `gpt2 generate`: stream a continuation of a prompt to stdout.
 struct GenerateCommand: AsyncParsableCommand {
@@ -17,7 +16,7 @@ struct GenerateCommand: AsyncParsableCommand {
 
     @OptionGroup var sampling: SamplingOptions
 
-    @Flag(help: "Print one JSON object {\"text\", \"ids\", \"finish_reason\"} instead of streaming text.")
+    @Flag(help: "Print one JSON object {\"text\", \"ids\", \"finish_reason\", \"prompt_tokens\", \"seed\"} instead of streaming text.")
     var json = false
 
     struct Output: Encodable {
@@ -29,22 +28,20 @@ struct GenerateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let model = try modelOptions.loadModel()
-        let tokenizer = try modelOptions.loadTokenizer(for: model)
-        var parameters = try reportingErrors { try sampling.parameters(vocabularySize: model.config.vocabSize) }
-        let seed = parameters.seed ?? UInt64.random(in: .min ... .max)
-        parameters.seed = seed
-        let generator = TextGenerator(model: model, tokenizer: tokenizer, threads: modelOptions.threads)
+        // Parameters are checked before the model loads, so a typo costs no loading time.
+        let parameters = try sampling.parameters().withChosenSeed()
+        let resolved = try await modelOptions.load()
+        let generator = TextGenerator(model: resolved.model, tokenizer: resolved.tokenizer, threads: modelOptions.threads)
         let streaming = !json
         let result = try reportingErrors {
-            try generator.generate(prompt: prompt, parameters: parameters) { chunk in
+            try generator.generate(prompt: prompt, parameters: parameters, naming: .commandLine) { chunk in
                 if streaming { writeOut(chunk.text) }
                 return true
             }
         }
         if json {
             print(try jsonLine(Output(text: result.text, ids: result.ids, finish_reason: result.finishReason.rawValue,
-                                      prompt_tokens: result.promptTokenCount, seed: seed)))
+                                      prompt_tokens: result.promptTokenCount, seed: result.seed)))
         } else {
             writeOut("\n")
         }

@@ -1,21 +1,48 @@
 import ArgumentParser
 import Foundation
+import GPT2Generation
+import GPT2Hub
 import GPT2Model
 import GPT2Tokenizer
 
 /// `--model DIR` and `--threads N`, shared by the commands that run a model.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: "A Hugging Face GPT-2 directory: config.json, model.safetensors (or shards), tokenizer files.")
+    @Option(name: .long, help: "A model folder (Hugging Face, or a TensorFlow checkpoint such as gpt-2-simple's checkpoint/run1), or a Hugging Face Hub id such as gpt2 (downloaded into the Hugging Face cache on first use).")
     var model: String
 
-    @Option(name: .long, help: "Threads for the math (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    // Optional, so the help shows the one default in the text rather than this machine's core
+    // count as well.
+    @Option(name: .customLong("threads"), parsing: .unconditional, help: "Threads for the math (default: all cores).")
+    var threadsOption: Int?
 
     func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1.") }
+        if let threadsOption, threadsOption < 1 {
+            throw ValidationError("--threads must be at least 1, but got \(threadsOption).")
+        }
     }
 
+    /// The thread count to use: `--threads`, or every active core.
+    var threads: Int { threadsOption ?? ProcessInfo.processInfo.activeProcessorCount }
+
     var directory: URL { URL(fileURLWithPath: model) }
+
+    /// `--model` as a local folder: the path itself, or a Hub id's snapshot in the Hugging Face
+    /// cache, downloaded first (with a message and a progress bar on stderr) when not there.
+    func resolvedPath() async throws -> String {
+        var client = HubClient()
+        client.progress = DownloadProgress().callback()
+        do {
+            return try await client.modelFolder(for: model) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }.path
+        } catch {
+            throw CommandFailure(error)
+        }
+    }
+
+    /// The model and its tokenizer (GPT-2's bundled one when the folder has none).
+    func load() async throws -> ResolvedModel {
+        let path = try await resolvedPath()
+        return try reportingErrors { try ResolvedModel.load(path: path) }
+    }
 
     func loadModel() throws -> GPT2Model {
         try reportingErrors { try GPT2Model.load(directory: directory) }
@@ -24,18 +51,6 @@ struct ModelOptions: ParsableArguments {
     /// The directory's tokenizer; GPT-2's own when the directory has none and the model's
     /// vocabulary is GPT-2's.
     func loadTokenizer(for model: GPT2Model? = nil) throws -> BPETokenizer {
-        try reportingErrors {
-            try Self.tokenizer(in: directory, vocabularySize: model?.config.vocabSize)
-        }
-    }
-
-    static func tokenizer(in directory: URL, vocabularySize: Int?) throws -> BPETokenizer {
-        do {
-            return try BPETokenizer(directory: directory)
-        } catch let error as TokenizerError {
-            let gpt2 = try BPETokenizer.gpt2()
-            if case .noTokenizerFiles = error, vocabularySize == gpt2.vocabularySize { return gpt2 }
-            throw error
-        }
+        try reportingErrors { try ResolvedModel.tokenizer(in: directory, vocabularySize: model?.config.vocabSize) }
     }
 }

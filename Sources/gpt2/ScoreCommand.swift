@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import GPT2Kernels
+import GPT2Generation
 import GPT2Model
 
 /// `gpt2 score`: each token's log-probability given the ones before it.
@@ -26,8 +26,8 @@ struct ScoreCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let model = try modelOptions.loadModel()
-        let tokenizer = try modelOptions.loadTokenizer(for: model)
+        let resolved = try await modelOptions.load()
+        let (model, tokenizer) = (resolved.model, resolved.tokenizer)
         let ids = tokenizer.encode(text)
         guard !ids.isEmpty else { throw CommandFailure("--text is empty: there is nothing to score.") }
         let workspace = ForwardWorkspace(threads: modelOptions.threads)

@@ -81,7 +81,7 @@ import Testing
         let prompt = Array(repeating: 464, count: context - 3)
         let full = try generator.generate(promptIDs: prompt, parameters: greedy(50, ignoreEOS: true))
         #expect(full.ids.count == 3 && full.finishReason == .length)
-        #expect(throws: ModelError.self) {
+        #expect(throws: GenerationError.promptTooLong(promptTokens: context, contextLength: context)) {
             try generator.generate(promptIDs: Array(repeating: 464, count: context), parameters: greedy(5))
         }
     }

@@ -1,0 +1,72 @@
+"""End-to-end check of `gpt2 serve` with the official `openai` Python client.
+
+Usage: python openai_client.py BASE_URL   (e.g. http://127.0.0.1:8080/v1)
+Exits non-zero with a message on the first failed expectation.
+"""
+import json
+import sys
+import urllib.error
+import urllib.request
+
+import openai
+
+base = sys.argv[1]
+client = openai.OpenAI(base_url=base, api_key="unused")
+
+
+def check(condition, message):
+    if not condition:
+        sys.exit(f"FAIL: {message}")
+    print(f"ok   {message}")
+
+
+models = client.models.list()
+check(len(models.data) == 1, "GET /v1/models lists one model")
+name = models.data[0].id
+
+plain = client.completions.create(model=name, prompt="Hello, my name is", max_tokens=12, temperature=0, seed=1)
+check(plain.choices[0].finish_reason in ("stop", "length"), "completion has a finish_reason")
+check(plain.usage.completion_tokens >= 1 and plain.usage.prompt_tokens >= 1, "completion has usage")
+
+pieces = []
+finish = None
+for chunk in client.completions.create(model=name, prompt="Hello, my name is", max_tokens=12, temperature=0, seed=1,
+                                       stream=True):
+    for choice in chunk.choices:
+        pieces.append(choice.text)
+        finish = choice.finish_reason or finish
+check(len([p for p in pieces if p]) > 1, "streaming sends the text in several chunks")
+check("".join(pieces) == plain.choices[0].text, "streamed text equals the non-streamed text")
+check(finish == plain.choices[0].finish_reason, "stream ends with the same finish_reason")
+
+usage_chunks = [c for c in client.completions.create(model=name, prompt="Hi", max_tokens=3, stream=True,
+                                                     stream_options={"include_usage": True}) if c.usage]
+check(len(usage_chunks) == 1 and usage_chunks[0].usage.completion_tokens >= 1, "stream_options.include_usage sends usage")
+
+scored = client.completions.create(model=name, prompt="The cat sat on the mat", max_tokens=0, echo=True, logprobs=1,
+                                   temperature=0)
+lp = scored.choices[0].logprobs
+check(scored.choices[0].text == "The cat sat on the mat", "echo returns the prompt")
+check(lp.token_logprobs[0] is None and all(v < 0 for v in lp.token_logprobs[1:]), "echo scores the prompt's tokens")
+
+several = client.completions.create(model=name, prompt=["A", "B"], n=2, max_tokens=4, seed=5)
+check(sorted(c.index for c in several.choices) == [0, 1, 2, 3], "n=2 over two prompts gives four choices")
+
+chat = client.chat.completions.create(model=name, messages=[{"role": "user", "content": "Hi there"}], max_tokens=8)
+check(chat.choices[0].message.role == "assistant", "chat completion answers as the assistant")
+streamed_chat = list(client.chat.completions.create(model=name, messages=[{"role": "user", "content": "Hi"}],
+                                                    max_tokens=6, stream=True))
+check(any(c.choices and c.choices[0].delta.content for c in streamed_chat), "chat streaming sends content deltas")
+
+try:
+    client.completions.create(model=name, prompt="x", max_tokens=-1)
+    check(False, "max_tokens=-1 is refused")
+except openai.BadRequestError as error:
+    check("max_tokens" in str(error), "max_tokens=-1 is a 400 naming the field")
+
+request = urllib.request.Request(base.rsplit("/v1", 1)[0] + "/generate", data=json.dumps({"prefix": "Hi", "length": 4}).encode(),
+                                 headers={"Content-Type": "application/json"})
+with urllib.request.urlopen(request) as response:
+    body = json.load(response)
+    check(isinstance(body.get("text"), str) and body["text"].startswith("Hi"), "old-app POST /generate answers {text}")
+print("openai client: all checks passed")

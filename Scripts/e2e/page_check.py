@@ -1,0 +1,100 @@
+"""Drives the web page of `gpt2 serve` in headless Chromium over the DevTools protocol: types a
+prompt, generates, sees the text arrive in several pieces, stops, and saves a screenshot.
+
+Usage: python page_check.py CHROMIUM PAGE_URL SCREENSHOT.png
+"""
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import websocket  # websocket-client
+
+chromium, url, screenshot = sys.argv[1:4]
+profile = tempfile.mkdtemp(prefix="gpt2-chromium-")
+port = 9333
+browser = subprocess.Popen([chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                            f"--user-data-dir={profile}", f"--remote-debugging-port={port}", "--window-size=1000,900",
+                            "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def fail(message):
+    print(f"FAIL: {message}")
+    browser.kill()
+    sys.exit(1)
+
+
+try:
+    for _ in range(100):
+        try:
+            targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json"))
+            page = next(t for t in targets if t["type"] == "page")
+            break
+        except Exception:
+            time.sleep(0.2)
+    else:
+        fail("Chromium did not start")
+    ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=30)
+    counter = [0]
+
+    def call(method, **params):
+        counter[0] += 1
+        ws.send(json.dumps({"id": counter[0], "method": method, "params": params}))
+        while True:
+            reply = json.loads(ws.recv())
+            if reply.get("id") == counter[0]:
+                if "error" in reply:
+                    fail(f"{method}: {reply['error']}")
+                return reply.get("result", {})
+
+    def js(expression):
+        result = call("Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True)
+        return result.get("result", {}).get("value")
+
+    call("Page.enable")
+    # A slow link, so the tiny model's fast stream arrives over seconds and Stop lands mid-stream.
+    call("Network.enable")
+    call("Network.emulateNetworkConditions", offline=False, latency=0, downloadThroughput=3000, uploadThroughput=-1)
+    call("Page.navigate", url=url)
+    for _ in range(100):
+        if js("document.readyState") == "complete" and js("!!document.getElementById('generate')"):
+            break
+        time.sleep(0.1)
+    else:
+        fail("the page did not load")
+    print("ok   the page loads with its controls")
+    js("document.getElementById('max_tokens').value = 120; document.getElementById('text').value = 'Once upon a time';")
+    js("document.getElementById('generate').click()")
+    lengths = []
+    for _ in range(200):
+        lengths.append(len(js("document.getElementById('text').value")))
+        if len(set(lengths)) >= 4:
+            break
+        time.sleep(0.02)
+    if len(set(lengths)) < 3:
+        fail(f"the text did not grow in pieces: lengths {sorted(set(lengths))}")
+    print(f"ok   the text arrives in pieces ({len(set(lengths))} lengths seen)")
+    js("document.getElementById('stop').click()")
+    time.sleep(0.3)
+    stopped_at = len(js("document.getElementById('text').value"))
+    time.sleep(0.5)
+    if len(js("document.getElementById('text').value")) != stopped_at:
+        fail("text kept arriving after Stop")
+    status = js("document.getElementById('status').textContent")
+    if js("document.getElementById('generate').disabled"):
+        fail("Generate stays disabled after Stop")
+    print(f"ok   Stop ends the stream (status: {status})")
+    shot = call("Page.captureScreenshot", format="png")
+    with open(screenshot, "wb") as f:
+        f.write(base64.b64decode(shot["data"]))
+    print(f"ok   screenshot saved to {screenshot}")
+finally:
+    browser.kill()
+    browser.wait()
+    shutil.rmtree(profile, ignore_errors=True)
+print("page: all checks passed")
