@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+
+@Suite struct DatasetCommandTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/datasets")
+
+    static func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
+
+    static func temporaryFolder() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dataset-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    @Test func build_writesTextAndPrintsTheSummary() throws {
+        let out = try Self.temporaryFolder().appendingPathComponent("chat.txt")
+        let result = try CLIRunner.run(["dataset", "build", "--from", Self.fixture("whatsapp-android.txt"),
+                                        Self.fixture("sms-backup.xml"), "--out", out.path, "--scrub", "--speaker", "Tom"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try String(contentsOf: out, encoding: .utf8)
+            == "Layla: Who is driving on Saturday?\nTom: I can drive 👍🏽\nLeaving at 8, bring snacks\n<|endoftext|>\n"
+            + "Tom: Anyone up for dinner?\n")
+        #expect(result.stdout.contains("Wrote 2 documents"))
+        #expect(result.stdout.contains("Dropped: deleted message 1, document without the speaker 2, draft or failed message 1, media 2, system message 3"))
+        #expect(result.stdout.contains("Messages per speaker: Tom 2, Layla 1"))
+    }
+
+    @Test func build_tokensJSONSummaryMatchesTheFile() throws {
+        let out = try Self.temporaryFolder().appendingPathComponent("c.tok")
+        let result = try CLIRunner.run(["dataset", "build", "--from", Self.fixture("posts.jsonl"), "--out", out.path,
+                                        "--tokens", "--json", "--threads", "2"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try CLIRunner.json(result.stdout)
+        #expect(json["documents"] as? Int == 3)
+        let data = try Data(contentsOf: out)
+        #expect(data.prefix(8) == Data("GPT2TOK1".utf8))
+        #expect(json["tokens"] as? Int == (data.count - 32) / 2)
+        #expect(json["bytesWritten"] as? Int == data.count)
+    }
+
+    @Test func build_badInputsGiveOneSentenceAndWriteNothing() throws {
+        let folder = try Self.temporaryFolder()
+        let out = folder.appendingPathComponent("x.txt")
+        let unknown = try CLIRunner.run(["dataset", "build", "--from", Self.fixture("notes.txt"), "--out", out.path,
+                                         "--format", "docx"])
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("Unknown format \"docx\"; expected one of text, csv, jsonl, whatsapp, slack, telegram, facebook, sms."))
+        let sameFile = try CLIRunner.run(["dataset", "build", "--from", Self.fixture("notes.txt"), "--out", Self.fixture("notes.txt"), "--force"])
+        #expect(sameFile.status != 0)
+        #expect(sameFile.stderr.contains("is also an input"))
+        let badGap = try CLIRunner.run(["dataset", "build", "--from", Self.fixture("notes.txt"), "--out", out.path, "--gap", "soon"])
+        #expect(badGap.stderr.contains("--gap soon is not valid"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+    }
+
+    @Test func interruptedBuild_leavesNoPartialFile() throws {
+        let folder = try Self.temporaryFolder()
+        let input = folder.appendingPathComponent("big.txt")
+        let paragraph = String(repeating: "Some ordinary words to encode, again and again. ", count: 40)
+        try Data((0..<8000).map { "\($0) \(paragraph)" }.joined(separator: "\n\n").utf8).write(to: input)
+        let process = Process()
+        process.executableURL = CLIRunner.binary
+        process.arguments = ["dataset", "build", "--from", input.path, "--out", folder.appendingPathComponent("big.tok").path,
+                             "--tokens", "--threads", "1"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline,
+              !(try FileManager.default.contentsOfDirectory(atPath: folder.path)).contains(where: { $0.hasSuffix(".partial") }) {
+            usleep(20_000)
+        }
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["big.txt"])
+    }
+}
