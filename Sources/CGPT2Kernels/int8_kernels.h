@@ -77,6 +77,31 @@ GPT2K_INLINE GPT2K_TARGET __m128i GPT2K_L(int8_rowsums)(long k, const int8_t *co
     return GPT2K_L(vi_sum4)(sum[0], sum[1], sum[2], sum[3]);
 }
 
+/// int8_emit for four adjacent outputs at once (the first `cols` are written): the same fp32
+/// steps in the same order, (float)dot * (scale_a * scale_w), + bias, + c, so the bits equal
+/// the scalar epilogue's.
+GPT2K_INLINE GPT2K_TARGET void GPT2K_L(int8_emit4)(__m128i dots, float scale_a, const float *w_scales,
+                                                   const float *bias, float *c, int cols, int accumulate) {
+    if (cols < 4) {
+        float ws[4] = {0}, b[4] = {0}, old[4] = {0}, out[4];
+        for (int q = 0; q < cols; q++) {
+            ws[q] = w_scales[q];
+            if (bias) b[q] = bias[q];
+            if (accumulate) old[q] = c[q];
+        }
+        __m128 v = _mm_mul_ps(_mm_cvtepi32_ps(dots), _mm_mul_ps(_mm_set1_ps(scale_a), _mm_loadu_ps(ws)));
+        if (bias) v = _mm_add_ps(v, _mm_loadu_ps(b));
+        if (accumulate) v = _mm_add_ps(v, _mm_loadu_ps(old));
+        _mm_storeu_ps(out, v);
+        for (int q = 0; q < cols; q++) c[q] = out[q];
+        return;
+    }
+    __m128 v = _mm_mul_ps(_mm_cvtepi32_ps(dots), _mm_mul_ps(_mm_set1_ps(scale_a), _mm_loadu_ps(w_scales)));
+    if (bias) v = _mm_add_ps(v, _mm_loadu_ps(bias));
+    if (accumulate) v = _mm_add_ps(v, _mm_loadu_ps(c));
+    _mm_storeu_ps(c, v);
+}
+
 /// Blocks of 4 weight rows (read from memory once) outside, tiles of up to 4 activation rows
 /// inside; each output gets int8_emit of its exact integer sum.
 GPT2K_TARGET static void GPT2K_L(int8_linear)(gpt2k_int8_acts acts, long m, long k, const int8_t *w,
@@ -108,10 +133,8 @@ GPT2K_TARGET static void GPT2K_L(int8_linear)(gpt2k_int8_acts acts, long m, long
             for (int r = 0; r < rows; r++) {
                 __m128i d = dots[r];
                 if (GPT2K_L_INT8_ROWSUMS) d = _mm_sub_epi32(d, _mm_mullo_epi32(_mm_set1_epi32(acts.zeros[i + r]), sums));
-                int32_t lanes[4];
-                _mm_storeu_si128((__m128i *)lanes, d);
-                for (int q = 0; q < cols; q++)
-                    int8_emit(lanes[q], acts.scales[i + r], w_scales, bias, c + (i + r) * ldc, j + q, accumulate);
+                GPT2K_L(int8_emit4)(d, acts.scales[i + r], w_scales + j, bias ? bias + j : NULL, c + (i + r) * ldc + j,
+                                    cols, accumulate);
             }
         }
     }

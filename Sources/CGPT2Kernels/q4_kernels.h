@@ -10,7 +10,7 @@
 /// against one panel (bytes `wp`, scales `sp`): out[r][h] holds row r's totals of outputs
 /// VW h .. VW h + VW - 1. The panel is read once, chunk after chunk, for all MR rows and both
 /// halves. (Walking it once per half left the second pass, served from cache, not overlapping
-/// any DRAM traffic: measured half the decode rate on Zen 1.)
+/// any DRAM traffic, which measured far slower.)
 GPT2K_INLINE GPT2K_TARGET void GPT2K_L(q4_panel_tile)(const int MR, const int8_t *acts, long stride, long k,
                                                       const uint8_t *wp, const uint16_t *sp,
                                                       VF out[4][GPT2K_VPR]) {
@@ -67,6 +67,17 @@ GPT2K_TARGET static void GPT2K_L(q4_panel)(const int8_t *acts, long m, long k, c
         else if (rows >= 2) GPT2K_L(q4_panel_tile)(2, tile, stride, k, wp, sp, out);
         else GPT2K_L(q4_panel_tile)(1, tile, stride, k, wp, sp, out);
         for (int r = 0; r < rows; r++) {
+            float *target = c + (i + r) * ldc + j;
+            if (first == 0 && last == 16) {
+                // A whole panel: gpt2k_emit's steps (+ bias, then + c) on vectors, same bits.
+                for (int h = 0; h < GPT2K_VPR; h++) {
+                    VF v = out[r][h];
+                    if (bias) v = VF_ADD(v, VF_LOAD(bias + j + GPT2K_VW * h));
+                    if (accumulate) v = VF_ADD(v, VF_LOAD(target + GPT2K_VW * h));
+                    VF_STORE(target + GPT2K_VW * h, v);
+                }
+                continue;
+            }
             float lanes[16];
             for (int h = 0; h < GPT2K_VPR; h++) VF_STORE(lanes + GPT2K_VW * h, out[r][h]);
             for (int column = first; column < last; column++)

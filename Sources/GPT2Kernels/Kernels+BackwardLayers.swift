@@ -170,20 +170,8 @@ extension TrainingKernels {
         }
     }
 
-    /// Σ x[i] · y[i]
+    /// Σ x[i] · y[i] (GEMV's dot product).
     public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
-        var s0 = V8(), s1 = V8()
-        var i = 0
-        while i + 16 <= count {
-            s0.addProduct(load(x + i), load(y + i))
-            s1.addProduct(load(x + i + 8), load(y + i + 8))
-            i += 16
-        }
-        var sum = (s0 + s1).sum()
-        while i < count {
-            sum += x[i] * y[i]
-            i += 1
-        }
-        return sum
+        GEMV.dot1(x, y, count)
     }
 }

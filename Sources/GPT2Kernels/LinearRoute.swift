@@ -57,8 +57,8 @@ public enum LinearRoute: String, CaseIterable, Sendable, CustomStringConvertible
     /// q4 in either layout (C; vector kernels for panels).
     case q4C
 
-    /// Up to this many rows, fp32 panels are streamed where AVX-512's C tiles exist (4 rows
-    /// streamed as fast as the tiles on Zen 4, 16 slower).
+    /// Up to this many rows, fp32 panels are streamed where AVX-512's C tiles exist (measured:
+    /// streaming keeps up with the tiles up to here, and falls behind at 16).
     public static let panelStreamMaxRowsBeforeCTiles = 4
     /// Up to this many rows, fp32 panels are streamed; beyond, tiles' higher FMA-to-load ratio wins.
     public static let panelStreamMaxRows = 16

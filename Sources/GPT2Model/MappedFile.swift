@@ -14,9 +14,8 @@ import Darwin
 /// page cache. Files of `hugePageThreshold` bytes or more (checkpoints) are copied once into
 /// memory advised `MADV_HUGEPAGE`: decoding streams every weight once per token, and with the
 /// page cache's 4 KiB pages that costs a TLB miss (a two-level walk under a hypervisor) every
-/// 4 KiB and restarts the hardware prefetcher at every page; measured ~10-20% faster
-/// decoding for GPT-2 124M on Zen 4 (see the commit). The copy costs ~0.2 s per 500 MB at
-/// load. The memory lives until the object is deinitialized; pointers taken from `bytes` must
+/// 4 KiB and restarts the hardware prefetcher at every page (the commit that added the copy
+/// has the measurements). The copy costs a fraction of a second per 500 MB at load. The memory lives until the object is deinitialized; pointers taken from `bytes` must
 /// not outlive it. A mapped file must not be truncated by another process while mapped
 /// (reading past its new end raises SIGBUS).
 public final class MappedFile: @unchecked Sendable {
