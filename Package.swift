@@ -39,10 +39,22 @@ let package = Package(
         .target(name: "GPT2Model", dependencies: ["GPT2Kernels"], swiftSettings: fastSettings),
         .target(name: "GPT2Generation", dependencies: ["GPT2Model", "GPT2Tokenizer"], swiftSettings: fastSettings),
         .target(name: "GPT2Hub", swiftSettings: fastSettings),
+        .target(name: "GPT2Datasets", dependencies: ["GPT2Tokenizer"], swiftSettings: fastSettings),
+        .target(
+            name: "GPT2Training",
+            dependencies: ["GPT2Kernels", "GPT2Model", "GPT2Tokenizer"],
+            swiftSettings: fastSettings
+        ),
+        .target(
+            name: "GPT2Server",
+            dependencies: ["GPT2Generation", "GPT2Model", "GPT2Tokenizer", .product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: fastSettings
+        ),
         .executableTarget(
             name: "gpt2",
             dependencies: [
-                "GPT2Tokenizer", "GPT2Kernels", "GPT2Model", "GPT2Generation", "GPT2Hub",
+                "GPT2Tokenizer", "GPT2Kernels", "GPT2Model", "GPT2Generation", "GPT2Server", "GPT2Datasets",
+                "GPT2Training", "GPT2Hub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastSettings
@@ -58,6 +70,12 @@ let package = Package(
                 "GPT2Hub", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
+        ),
+        .testTarget(name: "GPT2DatasetsTests", dependencies: ["GPT2Datasets", "GPT2Tokenizer"]),
+        .testTarget(name: "GPT2TrainingTests", dependencies: ["GPT2Training", "GPT2Model", "GPT2Kernels", "GPT2Tokenizer"]),
+        .testTarget(
+            name: "GPT2ServerTests",
+            dependencies: ["GPT2Server", .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
     ]
 )

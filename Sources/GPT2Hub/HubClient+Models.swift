@@ -25,17 +25,19 @@ extension HubClient {
     }
 }
 
-/// A one-line progress bar on standard error: `name  45% 120.3/268.0 MB`.
+/// A one-line progress bar on standard error: `name  45% 120.3/268.0 MB`, redrawn in place on
+/// a terminal; elsewhere (a log file, CI) one line per finished file.
 public struct DownloadProgress: Sendable {
     public init() {}
 
     /// A progress callback for `HubClient.progress` that redraws at most every 1% step.
     public func callback() -> @Sendable (String, Int, Int) -> Void {
         let last = LastPercent()
+        let terminal = isatty(2) != 0
         return { name, done, total in
             guard total > 0 else { return }
             let percent = min(100, done * 100 / total)
-            guard last.advance(to: percent) else { return }
+            guard last.advance(to: "\(name) \(percent)"), terminal || percent == 100 else { return }
             let line = String(format: "\r%@ %3d%% %.1f/%.1f MB", name, percent, Double(done) / 1e6, Double(total) / 1e6)
             FileHandle.standardError.write(Data((line + (percent == 100 ? "\n" : "")).utf8))
         }
@@ -44,11 +46,11 @@ public struct DownloadProgress: Sendable {
 
 private final class LastPercent: @unchecked Sendable {
     private let lock = NSLock()
-    private var value = -1
-    func advance(to percent: Int) -> Bool {
+    private var value = ""
+    func advance(to state: String) -> Bool {
         lock.withLock {
-            guard percent != value else { return false }
-            value = percent
+            guard state != value else { return false }
+            value = state
             return true
         }
     }

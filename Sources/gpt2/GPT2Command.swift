@@ -7,7 +7,8 @@ struct GPT2Command: AsyncParsableCommand {
         abstract: "Fine-tune, run and serve GPT-2 models on the CPU.",
         subcommands: [
             GenerateCommand.self, ScoreCommand.self, TokenizeCommand.self,
-            InitCommand.self, QuantizeCommand.self, BenchCommand.self,
+            InitCommand.self, QuantizeCommand.self, BenchCommand.self, ServeCommand.self, FinetuneCommand.self, DatasetCommand.self,
+            ConvertCommand.self, DownloadCommand.self,
         ]
     )
 }

@@ -96,7 +96,8 @@ actor MockHub {
             headers[HTTPField.Name("X-Linked-Etag")!] = "\"\(file.sha256)\""
             headers[HTTPField.Name("X-Linked-Size")!] = "\(file.bytes.count)"
             headers[.eTag] = "\"\(String(file.sha256.prefix(40)))\""
-            headers[.location] = "/cdn/\(file.sha256)"
+            // Absolute, as the Hub's storage redirects are.
+            headers[.location] = "http://\(request.head.authority ?? "127.0.0.1")/cdn/\(file.sha256)"
             return Response(status: .found, headers: headers)
         }
         headers[.eTag] = "W/\"\(String(file.sha256.prefix(40)))\""
