@@ -57,7 +57,8 @@ struct BenchCommand: AsyncParsableCommand {
         if let tokenizer {
             try runTokenizer(file: tokenizer)
         } else if let model {
-            try ModelBenchmark(directory: URL(fileURLWithPath: model), promptTokens: promptTokens, genTokens: genTokens,
+            let path = try await localModelPath(model)
+            try ModelBenchmark(directory: URL(fileURLWithPath: path), promptTokens: promptTokens, genTokens: genTokens,
                                batchSizes: batchSizes, threads: threads, repeats: repeats).run(json: json)
         }
     }

@@ -49,7 +49,7 @@ struct ConvertCommand: AsyncParsableCommand {
 
     func run() async throws {
         InterruptCleanup.install()
-        let input = URL(fileURLWithPath: source).standardizedFileURL
+        let input = URL(fileURLWithPath: try await localModelPath(source)).standardizedFileURL
         let output = URL(fileURLWithPath: huggingFaceOut ?? tensorFlowOut!).standardizedFileURL
         let toTensorFlow = tensorFlowOut != nil
         try reportingErrors {

@@ -109,7 +109,8 @@ struct FinetuneCommand: AsyncParsableCommand {
         guard !data.isEmpty else { throw ValidationError("--data needs at least one file.") }
     }
 
-    func run() async throws {
+    mutating func run() async throws {
+        modelOptions.model = try await modelOptions.resolvedPath()
         // The loaded model (in the inference kernels' layouts) is dropped once copied to fp32.
         let (parameters, tokenizer) = try loadParameters()
         let config = parameters.config

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import GPT2Generation
-import GPT2Hub
 import GPT2Model
 import GPT2Tokenizer
 
@@ -29,13 +28,7 @@ struct ModelOptions: ParsableArguments {
     /// `--model` as a local folder: the path itself, or a Hub id's snapshot in the Hugging Face
     /// cache, downloaded first (with a message and a progress bar on stderr) when not there.
     func resolvedPath() async throws -> String {
-        var client = HubClient()
-        client.progress = DownloadProgress().callback()
-        do {
-            return try await client.modelFolder(for: model) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }.path
-        } catch {
-            throw CommandFailure(error)
-        }
+        try await localModelPath(model)
     }
 
     /// The model and its tokenizer (GPT-2's bundled one when the folder has none).

@@ -33,7 +33,7 @@ struct QuantizeCommand: AsyncParsableCommand {
         guard let format = WeightMatrix.Format(rawValue: to) else {
             throw CommandFailure("--to must be one of \(WeightMatrix.Format.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(to)\".")
         }
-        let source = URL(fileURLWithPath: model).standardizedFileURL
+        let source = URL(fileURLWithPath: try await localModelPath(model)).standardizedFileURL
         let destination = URL(fileURLWithPath: out).standardizedFileURL
         let weightsURL = destination.appendingPathComponent(CheckpointDirectory.singleFileName)
         try reportingErrors {
