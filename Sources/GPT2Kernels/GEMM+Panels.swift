@@ -51,8 +51,8 @@ enum PanelGEMM {
                         i += 2
                     default:
                         let three = o.m - i == 3
-                        let (s0, s1, s2, s3) = dotPanel4(x, x + o.lda, x + 2 * o.lda, three ? x + 2 * o.lda : x + 3 * o.lda,
-                                                         panel, o.k)
+                        let (s0, s1, s2, s3, _, _) = GEMM.tileStrided(TileRows4.self, x, o.lda, rows: three ? 3 : 4,
+                                                                      panel, 16, width: 16, o.k)
                         o.emit(s0, row: i, column: j * 16)
                         o.emit(s1, row: i + 1, column: j * 16)
                         o.emit(s2, row: i + 2, column: j * 16)
@@ -108,23 +108,6 @@ enum PanelGEMM {
             s10 = s10.addingProduct(V(repeating: x1[p]), b0)
         }
         return (s00 + s01, s10 + s11)
-    }
-
-    /// `dotPanel` for four rows of A, reading the panel once.
-    @inline(__always)
-    static func dotPanel4(_ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ x2: UnsafePointer<Float>,
-                          _ x3: UnsafePointer<Float>, _ panel: UnsafePointer<Float>, _ k: Int) -> (V, V, V, V) {
-        var s0 = V(), s1 = V(), s2 = V(), s3 = V()
-        var b = panel
-        for p in 0..<k {
-            let bv = loadV(b)
-            s0 = s0.addingProduct(V(repeating: x0[p]), bv)
-            s1 = s1.addingProduct(V(repeating: x1[p]), bv)
-            s2 = s2.addingProduct(V(repeating: x2[p]), bv)
-            s3 = s3.addingProduct(V(repeating: x3[p]), bv)
-            b += 16
-        }
-        return (s0, s1, s2, s3)
     }
 
     // MARK: - Many rows: register tiles over the panels

@@ -90,36 +90,11 @@ extension GEMM {
     @inline(never)
     static func transposedTile8(_ o: MatmulOperands, weightRow j: Int, rows: Int, depth: Int, kc: Int,
                                 firstToken: Int, packed: UnsafePointer<Float>) {
-        let w = o.b + j * o.ldb + depth, ld = o.ldb
-        let w0 = w
-        let w1 = rows > 1 ? w + ld : w, w2 = rows > 2 ? w + 2 * ld : w, w3 = rows > 3 ? w + 3 * ld : w
-        let w4 = rows > 4 ? w + 4 * ld : w, w5 = rows > 5 ? w + 5 * ld : w, w6 = rows > 6 ? w + 6 * ld : w
-        let w7 = rows > 7 ? w + 7 * ld : w, w8 = rows > 8 ? w + 8 * ld : w, w9 = rows > 9 ? w + 9 * ld : w
-        let w10 = rows > 10 ? w + 10 * ld : w, w11 = rows > 11 ? w + 11 * ld : w
-        var c0 = V8(), c1 = V8(), c2 = V8(), c3 = V8(), c4 = V8(), c5 = V8()
-        var c6 = V8(), c7 = V8(), c8 = V8(), c9 = V8(), c10 = V8(), c11 = V8()
-        var a = packed
-        for p in 0..<kc {
-            let x = load8(a)
-            c0 = c0.addingProduct(V8(repeating: w0[p]), x)
-            c1 = c1.addingProduct(V8(repeating: w1[p]), x)
-            c2 = c2.addingProduct(V8(repeating: w2[p]), x)
-            c3 = c3.addingProduct(V8(repeating: w3[p]), x)
-            c4 = c4.addingProduct(V8(repeating: w4[p]), x)
-            c5 = c5.addingProduct(V8(repeating: w5[p]), x)
-            c6 = c6.addingProduct(V8(repeating: w6[p]), x)
-            c7 = c7.addingProduct(V8(repeating: w7[p]), x)
-            c8 = c8.addingProduct(V8(repeating: w8[p]), x)
-            c9 = c9.addingProduct(V8(repeating: w9[p]), x)
-            c10 = c10.addingProduct(V8(repeating: w10[p]), x)
-            c11 = c11.addingProduct(V8(repeating: w11[p]), x)
-            a += 8
-        }
-        let tokens = min(8, o.m - firstToken)
-        let first = depth == 0
-        let sums = (c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11)
-        withUnsafeBytes(of: sums) { raw in
-            let values = raw.bindMemory(to: Float.self)
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 96) { buffer in
+            let values = buffer.baseAddress!
+            broadcastTile8(TileRows12.self, o.b + j * o.ldb + depth, o.ldb, rows: rows, packed, kc, into: values)
+            let tokens = min(8, o.m - firstToken)
+            let first = depth == 0
             for r in 0..<rows {
                 for lane in 0..<tokens {
                     let value = values[r * 8 + lane]

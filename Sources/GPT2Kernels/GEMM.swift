@@ -178,3 +178,5 @@ enum TileRows3: TileRows { static var rows: Int { 3 } }
 enum TileRows4: TileRows { static var rows: Int { 4 } }
 enum TileRows5: TileRows { static var rows: Int { 5 } }
 enum TileRows6: TileRows { static var rows: Int { 6 } }
+enum TileRows8: TileRows { static var rows: Int { 8 } }
+enum TileRows12: TileRows { static var rows: Int { 12 } }

@@ -62,35 +62,7 @@ extension Kernels {
     @inline(never)
     static func scoreTile(keys: UnsafePointer<Float>, ldkv: Int, rows: Int, queryT: UnsafePointer<Float>, headDim: Int,
                           scores: UnsafeMutablePointer<Float>) {
-        typealias V8 = SIMD8<Float>
-        let k0 = keys
-        let k1 = rows > 1 ? keys + ldkv : keys, k2 = rows > 2 ? keys + 2 * ldkv : keys
-        let k3 = rows > 3 ? keys + 3 * ldkv : keys, k4 = rows > 4 ? keys + 4 * ldkv : keys
-        let k5 = rows > 5 ? keys + 5 * ldkv : keys, k6 = rows > 6 ? keys + 6 * ldkv : keys
-        let k7 = rows > 7 ? keys + 7 * ldkv : keys
-        var c0 = V8(), c1 = V8(), c2 = V8(), c3 = V8(), c4 = V8(), c5 = V8(), c6 = V8(), c7 = V8()
-        var x = queryT
-        for d in 0..<headDim {
-            let qv = UnsafeRawPointer(x).loadUnaligned(as: V8.self)
-            c0 = c0.addingProduct(V8(repeating: k0[d]), qv)
-            c1 = c1.addingProduct(V8(repeating: k1[d]), qv)
-            c2 = c2.addingProduct(V8(repeating: k2[d]), qv)
-            c3 = c3.addingProduct(V8(repeating: k3[d]), qv)
-            c4 = c4.addingProduct(V8(repeating: k4[d]), qv)
-            c5 = c5.addingProduct(V8(repeating: k5[d]), qv)
-            c6 = c6.addingProduct(V8(repeating: k6[d]), qv)
-            c7 = c7.addingProduct(V8(repeating: k7[d]), qv)
-            x += 8
-        }
-        let raw = UnsafeMutableRawPointer(scores)
-        raw.storeBytes(of: c0, as: V8.self)
-        if rows > 1 { raw.storeBytes(of: c1, toByteOffset: 32, as: V8.self) }
-        if rows > 2 { raw.storeBytes(of: c2, toByteOffset: 64, as: V8.self) }
-        if rows > 3 { raw.storeBytes(of: c3, toByteOffset: 96, as: V8.self) }
-        if rows > 4 { raw.storeBytes(of: c4, toByteOffset: 128, as: V8.self) }
-        if rows > 5 { raw.storeBytes(of: c5, toByteOffset: 160, as: V8.self) }
-        if rows > 6 { raw.storeBytes(of: c6, toByteOffset: 192, as: V8.self) }
-        if rows > 7 { raw.storeBytes(of: c7, toByteOffset: 224, as: V8.self) }
+        GEMM.broadcastTile8(TileRows8.self, keys, ldkv, rows: rows, queryT, headDim, into: scores)
     }
 
     /// Softmax of each lane r of `p[j * 8 + r]` over the positions j < `positions`, in place,
