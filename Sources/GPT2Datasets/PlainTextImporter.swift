@@ -2,8 +2,9 @@ import Foundation
 
 /// How a plain text file is cut into documents.
 public enum TextSplit: String, CaseIterable, Sendable {
-    /// `endOfText` when the file holds `<|endoftext|>`, else `blankLines` when it has a blank
-    /// line, else `lines` (decided from the first mebibyte).
+    /// `endOfText` when the file holds `<|endoftext|>`, else `percent` when lines holding only
+    /// `%` separate its texts, else `blankLines` when it has a blank line, else `lines` (decided
+    /// from the first mebibyte).
     case auto
     /// Documents end at each `<|endoftext|>`.
     case endOfText = "eot"
@@ -11,6 +12,9 @@ public enum TextSplit: String, CaseIterable, Sendable {
     case blankLines = "blank"
     /// Every non-blank line is a document.
     case lines = "line"
+    /// Documents are separated by lines holding only `%`: the fortune (strfile) format of
+    /// `/usr/share/games/fortunes`.
+    case percent
     /// The whole file is one document.
     case file
 }
@@ -43,6 +47,13 @@ public struct PlainTextImporter: DatasetImporter {
                     if !document.isEmpty { document += "\n" }
                     document += line
                 }
+            case .percent:
+                if line.trimmingCharacters(in: .whitespaces) == "%" {
+                    try finish()
+                } else {
+                    if !document.isEmpty { document += "\n" }
+                    document += line
+                }
             case .endOfText:
                 guard TextTrimming.containsEndOfText(line) else {
                     if !document.isEmpty { document += "\n" }
@@ -64,14 +75,19 @@ public struct PlainTextImporter: DatasetImporter {
         try finish()
     }
 
-    /// Chooses `endOfText`, `blankLines` or `lines` from the start of the file.
+    /// Chooses `endOfText`, `percent`, `blankLines` or `lines` from the start of the file.
     public static func detectSplit(_ url: URL) throws -> TextSplit {
         let head = try FileSample.head(of: url, bytes: 1 << 20)
         let text = String(decoding: head, as: UTF8.self)
         if text.contains(endOfText) { return .endOfText }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // Two lines holding only `%`: a fortune file (a single one may be a line of text).
+        if lines.lazy.filter({ $0.trimmingCharacters(in: .whitespaces) == "%" }).prefix(2).count == 2 {
+            return .percent
+        }
         var sawText = false
         var blankAfterText = false
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in lines {
             if line.allSatisfy(\.isWhitespace) {
                 blankAfterText = sawText
             } else {

@@ -29,7 +29,7 @@ struct DatasetCommand: AsyncParsableCommand {
         @Option(help: "Read every input as this format: \(DatasetFormat.allNames).")
         var format: String?
 
-        @Option(help: "Plain text documents: auto, eot (<|endoftext|>), blank (blank lines), line or file.")
+        @Option(help: "Plain text documents: auto, eot (<|endoftext|>), percent (fortune files), blank (blank lines), line or file.")
         var split: String = "auto"
 
         @Option(help: "CSV column holding the text (default: text, content, body or message).")

@@ -23,6 +23,18 @@ struct TextImporterTests {
         #expect(try Fixture.documents(PlainTextImporter(), url: lines).documents == ["alpha", "beta"])
     }
 
+    @Test func plainText_fortuneFiles_splitAtPercentLines() throws {
+        // The layout of /usr/share/games/fortunes: `%` lines between texts, which may hold blank
+        // lines and tab-indented attributions; a single `%` inside a text is not enough to detect.
+        let text = "\"Quote one,\n\ncontinued.\"\n\t\t-- Someone\n%\nTwo\n%\n%\nThree 100%\n"
+        let url = try Fixture.write(text, name: "cookie")
+        #expect(try PlainTextImporter.detectSplit(url) == .percent)
+        #expect(try Fixture.documents(PlainTextImporter(), url: url).documents
+            == ["\"Quote one,\n\ncontinued.\"\n\t\t-- Someone", "Two", "Three 100%"])
+        let single = try Fixture.write("A\n%\nB\n\nC\n", name: "single")
+        #expect(try PlainTextImporter.detectSplit(single) == .blankLines)
+    }
+
     @Test func plainText_invalidUTF8_namesTheByteOffset() throws {
         let url = try Fixture.temporaryFolder().appendingPathComponent("bad.txt")
         try Data([0x61, 0x0A, 0x62, 0x63, 0xFF, 0x0A]).write(to: url)
