@@ -1,5 +1,6 @@
 import Foundation
 import GPT2Generation
+import GPT2Tokenizer
 import Hummingbird
 
 /// `POST /v1/chat/completions` for a model that knows no chat template: the messages become a
@@ -8,8 +9,34 @@ import Hummingbird
 struct ChatController {
     let state: ServerState
 
-    static let known: Set<String> = CompletionRequest.known.subtracting(["prompt", "echo", "suffix", "best_of", "logprobs"])
-        .union(["messages", "max_completion_tokens"])
+    static let known: Set<String> = CompletionRequest.known.subtracting(["prompt", "echo", "suffix", "best_of"])
+        .union(["messages", "max_completion_tokens", "top_logprobs"])
+
+    /// Chat's `logprobs` (a bool) and `top_logprobs` (0...max) as the completion's `logprobs`
+    /// count, or nil when not asked for.
+    static func logprobsCount(_ fields: RequestFields, maximum: Int) throws(APIError) -> Int? {
+        let top = try fields.int("top_logprobs")
+        if let top, !(0...maximum).contains(top) {
+            throw .invalid("The field `top_logprobs` must be an integer in 0...\(maximum), but got \(top).", param: "top_logprobs")
+        }
+        guard try fields.bool("logprobs") == true else {
+            if top != nil { throw .invalid("The field `top_logprobs` needs `logprobs: true`.", param: "top_logprobs") }
+            return nil
+        }
+        return top ?? 0
+    }
+
+    /// OpenAI's chat entry for one generated token: `{token, logprob, bytes, top_logprobs}`.
+    static func logprobEntry(_ measured: TokenLogprob, tokenizer: BPETokenizer) -> JSONValue {
+        func entry(_ id: Int, _ logprob: Double) -> [String: JSONValue] {
+            let piece = tokenizer.decode([id])
+            return ["token": .string(piece), "logprob": .number(logprob.isFinite ? logprob : -9999),
+                    "bytes": .array(tokenizer.tokenBytes(id).map { .number(Double($0)) })]
+        }
+        var fields = entry(measured.tokenID, measured.logprob)
+        fields["top_logprobs"] = .array(measured.top.map { .object(entry($0.tokenID, $0.logprob)) })
+        return .object(fields)
+    }
 
     /// The transcript of `messages` and the stop strings that end the assistant's turn.
     static func transcript(_ messages: JSONValue?, names: [String: String]) throws(APIError) -> (prompt: String, stops: [String]) {
@@ -46,11 +73,14 @@ struct ChatController {
         let loaded = try state.model()
         var fields = RequestFields(try JSONValue.parseObject(try await Routes.body(of: request, limit: state.configuration.maxBodyBytes)))
         try fields.rejectUnknown(Self.known)
+        let logprobs = try Self.logprobsCount(fields, maximum: state.configuration.maxLogprobs)
         let (prompt, stops) = try Self.transcript(fields.values["messages"], names: state.configuration.chatNames)
         var values = fields.values
         values["messages"] = nil
         if let limit = values.removeValue(forKey: "max_completion_tokens"), values["max_tokens"] == nil { values["max_tokens"] = limit }
         values["prompt"] = .string(prompt)
+        values["top_logprobs"] = nil
+        values["logprobs"] = logprobs.map { .number(Double($0)) }
         fields = RequestFields(values)
         var completion = try CompletionRequest.parse(fields, tokenizer: loaded.resolved.tokenizer,
                                                      endOfTextID: loaded.resolved.model.config.endOfTextID, configuration: state.configuration)
@@ -62,6 +92,8 @@ struct ChatController {
                                            "model": .string(state.modelName)]
         let count = completion.prompts.count * completion.n
         let (n, includeUsage) = (completion.n, completion.includeUsage)
+        let tokenizer = loaded.resolved.tokenizer
+        let wantsLogprobs = logprobs != nil
         if completion.stream {
             return Routes.eventStream { writer in
                 var started = Set<Int>()
@@ -69,9 +101,13 @@ struct ChatController {
                 for await (i, event) in events {
                     var delta: [String: JSONValue] = [:]
                     var finish: JSONValue = .null
+                    var tokenLogprobs: JSONValue = .null
                     switch event {
                     case let .step(step):
-                        if step.text.isEmpty { continue }
+                        if wantsLogprobs, let measured = step.logprob {
+                            tokenLogprobs = .object(["content": .array([Self.logprobEntry(measured, tokenizer: tokenizer)])])
+                        }
+                        if step.text.isEmpty && tokenLogprobs == .null { continue }
                         delta["content"] = .string(started.contains(i) ? step.text : Self.trimLeading(step.text))
                     case let .finished(reason, promptTokens, completionTokens):
                         finish = .string(reason.rawValue)
@@ -86,7 +122,8 @@ struct ChatController {
                     if !started.contains(i) { delta["role"] = .string("assistant"); started.insert(i) }
                     var body = header
                     body["object"] = .string("chat.completion.chunk")
-                    body["choices"] = .array([.object(["index": .number(Double(i)), "delta": .object(delta), "finish_reason": finish])])
+                    body["choices"] = .array([.object(["index": .number(Double(i)), "delta": .object(delta),
+                                                       "logprobs": tokenLogprobs, "finish_reason": finish])])
                     try await Routes.writeEvent(.object(body), to: &writer)
                 }
                 if includeUsage {
@@ -100,13 +137,18 @@ struct ChatController {
                 try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
             }
         }
-        let (texts, reasons, promptTokens, completionTokens) = try await context.cancellingOnClose {
+        let (texts, reasons, entries, promptTokens, completionTokens) = try await context.cancellingOnClose {
             var texts = [String](repeating: "", count: count)
             var reasons = [String](repeating: "length", count: count)
+            var entries = [[JSONValue]](repeating: [], count: count)
             var promptTokens = 0, completionTokens = 0
             for await (i, event) in events {
                 switch event {
-                case let .step(step): texts[i] += step.text
+                case let .step(step):
+                    texts[i] += step.text
+                    if wantsLogprobs, let measured = step.logprob {
+                        entries[i].append(Self.logprobEntry(measured, tokenizer: tokenizer))
+                    }
                 case let .finished(reason, p, c):
                     reasons[i] = reason.rawValue
                     if i % n == 0 { promptTokens += p }
@@ -116,13 +158,14 @@ struct ChatController {
                 }
             }
             try Task.checkCancellation()
-            return (texts, reasons, promptTokens, completionTokens)
+            return (texts, reasons, entries, promptTokens, completionTokens)
         }
         var body = header
         body["object"] = .string("chat.completion")
         body["choices"] = .array(texts.indices.map { i in
             .object(["index": .number(Double(i)), "finish_reason": .string(reasons[i]),
-                     "message": .object(["role": .string("assistant"), "content": .string(Self.trimLeading(texts[i]))])])
+                     "message": .object(["role": .string("assistant"), "content": .string(Self.trimLeading(texts[i]))]),
+                     "logprobs": wantsLogprobs ? .object(["content": .array(entries[i])]) : .null])
         })
         body["usage"] = .object(["prompt_tokens": .number(Double(promptTokens)), "completion_tokens": .number(Double(completionTokens)),
                                  "total_tokens": .number(Double(promptTokens + completionTokens))])

@@ -127,6 +127,50 @@ import Testing
         }
     }
 
+    /// Chat's `logprobs`/`top_logprobs` give OpenAI's `content` entries, equal to what the
+    /// completions route reports for the same transcript.
+    @Test func chat_logprobs_matchTheCompletionsRoute() async throws {
+        try await ServerFixture.test(ServerFixture.state()) { client in
+            var fromCompletions: [[String: Any]] = []
+            try await client.execute(uri: "/v1/completions", method: .post, headers: ServerFixture.jsonHeaders,
+                                     body: ServerFixture.body(#"{"prompt": "User: Hi\nAssistant:", "max_tokens": 4, "temperature": 0, "logprobs": 3, "ignore_eos": true}"#)) { response in
+                #expect(response.status == .ok)
+                let logprobs = (try ServerFixture.object(response.body)["choices"] as! [[String: Any]])[0]["logprobs"] as! [String: Any]
+                let tokens = logprobs["tokens"] as! [String], values = logprobs["token_logprobs"] as! [Double]
+                let tops = logprobs["top_logprobs"] as! [[String: Double]]
+                fromCompletions = tokens.indices.map { ["token": tokens[$0], "logprob": values[$0], "top": tops[$0]] }
+            }
+            try await client.execute(uri: "/v1/chat/completions", method: .post, headers: ServerFixture.jsonHeaders,
+                                     body: ServerFixture.body(#"{"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4, "temperature": 0, "logprobs": true, "top_logprobs": 3, "ignore_eos": true}"#)) { response in
+                #expect(response.status == .ok)
+                let choice = (try ServerFixture.object(response.body)["choices"] as! [[String: Any]])[0]
+                let content = (choice["logprobs"] as! [String: Any])["content"] as! [[String: Any]]
+                #expect(content.count == fromCompletions.count)
+                for (entry, expected) in zip(content, fromCompletions) {
+                    #expect(entry["token"] as? String == expected["token"] as? String)
+                    #expect(entry["logprob"] as? Double == expected["logprob"] as? Double)
+                    let bytes = (entry["bytes"] as! [Int]).map(UInt8.init)
+                    #expect(String(decoding: bytes, as: UTF8.self) == entry["token"] as? String)
+                    let top = entry["top_logprobs"] as! [[String: Any]]
+                    #expect(top.count == 3)
+                    let expectedTop = expected["top"] as! [String: Double]
+                    for alternative in top {
+                        #expect(expectedTop[alternative["token"] as! String] == alternative["logprob"] as? Double)
+                    }
+                }
+            }
+            for (body, field) in [(#"{"messages": [{"role": "user", "content": "Hi"}], "top_logprobs": 2}"#, "top_logprobs"),
+                                  (#"{"messages": [{"role": "user", "content": "Hi"}], "logprobs": true, "top_logprobs": 9}"#, "top_logprobs"),
+                                  (#"{"messages": [{"role": "user", "content": "Hi"}], "logprobs": 3}"#, "logprobs")] {
+                try await client.execute(uri: "/v1/chat/completions", method: .post, headers: ServerFixture.jsonHeaders,
+                                         body: ServerFixture.body(body)) { response in
+                    #expect(response.status == .badRequest, "\(body)")
+                    #expect(String(buffer: response.body).contains(field), "\(body)")
+                }
+            }
+        }
+    }
+
     @Test func metrics_countRequestsAndTokens() async throws {
         try await ServerFixture.test(ServerFixture.state()) { client in
             try await client.execute(uri: "/v1/completions", method: .post, headers: ServerFixture.jsonHeaders,
