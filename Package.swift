@@ -29,6 +29,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .target(name: "GPT2Tokenizer", resources: [.copy("Resources")], swiftSettings: fastSettings),
@@ -38,7 +39,11 @@ let package = Package(
         .target(name: "GPT2Kernels", dependencies: ["CGPT2Kernels"], swiftSettings: fastSettings),
         .target(name: "GPT2Model", dependencies: ["GPT2Kernels"], swiftSettings: fastSettings),
         .target(name: "GPT2Generation", dependencies: ["GPT2Model", "GPT2Tokenizer"], swiftSettings: fastSettings),
-        .target(name: "GPT2Hub", swiftSettings: fastSettings),
+        .target(
+            name: "GPT2Hub",
+            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: fastSettings
+        ),
         .target(name: "GPT2Datasets", dependencies: ["GPT2Tokenizer"], swiftSettings: fastSettings),
         .target(
             name: "GPT2Training",

@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOHTTP1
 
 /// Downloads a model's files from the Hugging Face Hub (or a server that answers like its
 /// `resolve` endpoint) into the shared cache, the way `huggingface_hub` does:
@@ -92,24 +90,22 @@ public struct HubClient: Sendable {
         return endpoint.appending(path: "\(repository.id)/resolve/\(encodedRevision)/\(file)")
     }
 
-    func request(_ url: URL, method: String) -> URLRequest {
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        request.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
-        request.setValue("gpt2-swift", forHTTPHeaderField: "User-Agent")
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        return request
+    /// The headers of every request to the hub.
+    var requestHeaders: HTTPHeaders {
+        var headers: HTTPHeaders = ["Accept-Encoding": "identity", "User-Agent": "gpt2-swift"]
+        if let token { headers.add(name: "Authorization", value: "Bearer \(token)") }
+        return headers
     }
 
     /// One file into the cache; returns the commit it belongs to, or nil when an optional file
     /// does not exist.
     func fetch(_ repository: HubRepository, revision: String, file: String, optional: Bool) async throws -> String? {
         let url = resolveURL(repository, revision: revision, file: file)
-        let head: HTTPURLResponse
+        let head: HubResponse
         do {
-            (head, _) = try await HubTransfer.run(request(url, method: "HEAD"), followRedirects: false)
+            (head, _) = try await HubTransfer.run(url, method: .HEAD, headers: requestHeaders, followRedirects: false)
         } catch {
-            throw HubError.unreachable(url.absoluteString, reason: error.localizedDescription)
+            throw HubError.unreachable(url.absoluteString, reason: HubTransfer.describe(error))
         }
         switch head.statusCode {
         case 200..<400: break
@@ -154,22 +150,22 @@ public struct HubClient: Sendable {
         var offset = ((try? fm.attributesOfItem(atPath: partial.path)[.size]) as? Int) ?? 0
         if let size, offset > size { try Data().write(to: partial); offset = 0 }
         for attempt in 0..<2 {
-            var request = request(url, method: "GET")
-            if offset > 0 { request.setValue("bytes=\(offset)-", forHTTPHeaderField: "Range") }
+            var headers = requestHeaders
+            if offset > 0 { headers.add(name: "Range", value: "bytes=\(offset)-") }
             guard let handle = try? FileHandle(forWritingTo: partial) else {
                 throw HubError.cacheNotWritable(partial.path)
             }
             try handle.seek(toOffset: UInt64(offset))
             let start = offset, total = size ?? 0, report = progress
-            let response: HTTPURLResponse
+            let response: HubResponse
             do {
-                (response, _) = try await HubTransfer.run(request, followRedirects: true, sink: handle,
+                (response, _) = try await HubTransfer.run(url, method: .GET, headers: headers, followRedirects: true, sink: handle,
                                                           progress: { report?(name, start + $0, total) },
                                                           accept: { $0.statusCode == 206 || ($0.statusCode == 200 && start == 0) })
                 try handle.close()
             } catch {
                 try? handle.close()
-                throw HubError.interrupted(name, kept: partial.path, reason: error.localizedDescription)
+                throw HubError.interrupted(name, kept: partial.path, reason: HubTransfer.describe(error))
             }
             if response.statusCode == 200 && start > 0 && attempt == 0 {
                 // The server ignored the range: start over from the first byte.

@@ -1,86 +1,85 @@
+import AsyncHTTPClient
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
 
-/// One HTTP request to the Hub, on a session of its own: a `HEAD` that does not follow
+/// A Hub answer: the status and the headers (looked up without regard to case).
+struct HubResponse: Sendable {
+    var statusCode: Int
+    var headers: HTTPHeaders
+
+    func value(forHTTPHeaderField name: String) -> String? { headers.first(name: name) }
+}
+
+/// One HTTP request to the Hub over AsyncHTTPClient (NIO; TLS through BoringSSL, so a binary
+/// linked with a static Swift standard library needs no libcurl): a `HEAD` that does not follow
 /// redirects (the hub's own headers name the ETag and commit; the CDN's do not), or a `GET`
 /// that follows them and streams the body into a file handle, chunk by chunk, so a 6 GB file
 /// never sits in memory.
-final class HubTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-    private let followRedirects: Bool
-    private let sink: FileHandle?
-    private let progress: (@Sendable (Int) -> Void)?
-    private let lock = NSLock()
-    private var response: HTTPURLResponse?
-    private var received = 0
-    private var writeError: Error?
-    private var continuation: CheckedContinuation<(HTTPURLResponse, Int), Error>?
-    /// Called with the response before any body byte is written: returns false to drop the body
-    /// (an error status, or a 200 answering a range request, which the caller restarts).
-    private let accept: @Sendable (HTTPURLResponse) -> Bool
+enum HubTransfer {
+    /// One client for the process, never shut down; redirects are followed here, so that the
+    /// credentials go to the hub only, never to the storage host a file redirects to.
+    static let client = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(30), read: .seconds(60))))
 
-    private init(followRedirects: Bool, sink: FileHandle?, progress: (@Sendable (Int) -> Void)?,
-                 accept: @escaping @Sendable (HTTPURLResponse) -> Bool) {
-        self.followRedirects = followRedirects
-        self.sink = sink
-        self.progress = progress
-        self.accept = accept
-    }
+    static let maximumRedirects = 10
 
-    /// Runs `request`; returns the final response and the body bytes written to `sink`.
-    static func run(_ request: URLRequest, followRedirects: Bool, sink: FileHandle? = nil,
-                    progress: (@Sendable (Int) -> Void)? = nil,
-                    accept: @escaping @Sendable (HTTPURLResponse) -> Bool = { _ in true }) async throws -> (HTTPURLResponse, Int) {
-        let transfer = HubTransfer(followRedirects: followRedirects, sink: sink, progress: progress, accept: accept)
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 60
-        let session = URLSession(configuration: configuration, delegate: transfer, delegateQueue: nil)
-        defer { session.finishTasksAndInvalidate() }
-        return try await withCheckedThrowingContinuation { continuation in
-            transfer.lock.withLock { transfer.continuation = continuation }
-            session.dataTask(with: request).resume()
+    /// Runs `method` on `url` with `headers`; returns the final response and the body bytes
+    /// written to `sink`. `accept` sees the response before any body byte is written: false
+    /// drops the body (an error status, or a 200 answering a range request, which the caller
+    /// restarts).
+    static func run(_ url: URL, method: HTTPMethod, headers: HTTPHeaders, followRedirects: Bool,
+                    sink: FileHandle? = nil, progress: (@Sendable (Int) -> Void)? = nil,
+                    accept: @Sendable (HubResponse) -> Bool = { _ in true }) async throws -> (HubResponse, Int) {
+        var url = url
+        var headers = headers
+        let originalHost = url.host
+        for _ in 0...maximumRedirects {
+            var request = HTTPClientRequest(url: url.absoluteString)
+            request.method = method
+            request.headers = headers
+            let response = try await client.execute(request, timeout: .seconds(3600))
+            let answer = HubResponse(statusCode: Int(response.status.code), headers: response.headers)
+            if followRedirects, (300..<400).contains(answer.statusCode),
+               let location = answer.value(forHTTPHeaderField: "Location"),
+               let next = URL(string: location, relativeTo: url)?.absoluteURL {
+                _ = try? await response.body.collect(upTo: 1 << 20)
+                if next.host != originalHost { headers.remove(name: "Authorization") }
+                url = next
+                continue
+            }
+            guard let sink, accept(answer) else {
+                _ = try? await response.body.collect(upTo: 1 << 20)
+                return (answer, 0)
+            }
+            var received = 0
+            for try await buffer in response.body {
+                try buffer.withUnsafeReadableBytes { try sink.write(contentsOf: $0) }
+                received += buffer.readableBytes
+                progress?(received)
+            }
+            return (answer, received)
         }
+        throw HubTransferError.tooManyRedirects(url.absoluteString)
     }
 
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
-        guard followRedirects else { return completionHandler(nil) }
-        // Credentials go to the hub only, not to the storage host a file redirects to.
-        var next = request
-        if request.url?.host != task.originalRequest?.url?.host { next.setValue(nil, forHTTPHeaderField: "Authorization") }
-        completionHandler(next)
+    /// An error as one phrase: its own description where it has one, else its name and fields
+    /// (`connectTimeout`, `connection refused (errno: 111)`), never Foundation's generic text.
+    static func describe(_ error: any Error) -> String {
+        if let described = (error as? LocalizedError)?.errorDescription { return described }
+        return String(describing: error)
     }
+}
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
-        let http = response as? HTTPURLResponse
-        lock.withLock { self.response = http }
-        if let http, sink != nil, !accept(http) { return completionHandler(.cancel) }
-        completionHandler(.allow)
-    }
+enum HubTransferError: Error, LocalizedError {
+    case tooManyRedirects(String)
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        guard let sink else { return }
-        do {
-            try sink.write(contentsOf: data)
-            let total = lock.withLock { received += data.count; return received }
-            progress?(total)
-        } catch {
-            lock.withLock { writeError = error }
-            dataTask.cancel()
+    var errorDescription: String? {
+        switch self {
+        case let .tooManyRedirects(url): "more than \(HubTransfer.maximumRedirects) redirects, the last to \(url)"
         }
-    }
-
-    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
-        let (continuation, response, received, writeError) = lock.withLock {
-            defer { self.continuation = nil }
-            return (self.continuation, self.response, self.received, self.writeError)
-        }
-        if let writeError { return continuation?.resume(throwing: writeError) ?? () }
-        if let response, error == nil || (error as? URLError)?.code == .cancelled && !accept(response) {
-            return continuation?.resume(returning: (response, received)) ?? ()
-        }
-        continuation?.resume(throwing: error ?? URLError(.badServerResponse))
     }
 }
