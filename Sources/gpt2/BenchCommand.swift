@@ -3,16 +3,20 @@ import Foundation
 import GPT2Generation
 import GPT2Model
 import GPT2Tokenizer
+import GPT2Training
 
 /// `gpt2 bench`: tokenizer throughput, or the model's prompt, decode and batched speeds beside
 /// the machine's own read bandwidth.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure tokenizer throughput (--tokenizer FILE) or model speed (--model DIR).",
+        abstract: "Measure tokenizer throughput (--tokenizer FILE), model speed (--model DIR) or training speed (--train --model DIR).",
         discussion: """
             Figures depend on the machine: compare them with peers measured in the same run.
             With --tokenizer, --model only supplies the tokenizer files (default: GPT-2's).
+            With --train: --batch B windows of --context T random tokens per step, --steps N steps
+            (the first untimed), AdamW; prints tokens/s and the peak resident memory
+            (Scripts/bench-train-torch.py measures PyTorch on the same shape).
             """
     )
 
@@ -40,10 +44,24 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
+    @Flag(help: "Measure training steps (forward, backward, AdamW) instead of inference.")
+    var train = false
+
+    @Option(help: "With --train: tokens per window (capped at the model's context).")
+    var context: Int = 64
+
+    @Option(help: "With --train: optimizer steps, the first one untimed.")
+    var steps: Int = 4
+
     func validate() throws {
         guard tokenizer != nil || model != nil else { throw ValidationError("Give --tokenizer FILE or --model DIR.") }
         guard threads >= 1, repeats >= 1, promptTokens >= 1, genTokens >= 1 else {
             throw ValidationError("--threads, --repeats, --prompt-tokens and --gen-tokens must be at least 1.")
+        }
+        if train {
+            guard model != nil, tokenizer == nil else { throw ValidationError("--train needs --model DIR (and no --tokenizer).") }
+            guard batchSizes.count == 1 else { throw ValidationError("--train takes one --batch size, such as 4.") }
+            guard context >= 1, steps >= 2 else { throw ValidationError("--train needs --context 1 or more and --steps 2 or more.") }
         }
         let sizes = batch.split(separator: ",", omittingEmptySubsequences: false)
         guard batchSizes.allSatisfy({ $0 >= 1 }), !batchSizes.isEmpty, batchSizes.count == sizes.count else {
@@ -56,6 +74,19 @@ struct BenchCommand: AsyncParsableCommand {
     func run() async throws {
         if let tokenizer {
             try runTokenizer(file: tokenizer)
+        } else if let model, train {
+            let path = try await localModelPath(model)
+            let loaded = try reportingErrors { try GPT2Model.load(directory: URL(fileURLWithPath: path)) }
+            let parameters = try reportingErrors { try ParameterBuffer(model: loaded) }
+            let result = TrainingBenchmark(batch: batchSizes[0], context: context, steps: steps, threads: threads)
+                .run(parameters: parameters)
+            if json {
+                print(try jsonLine(result))
+            } else {
+                print(String(format: "train: %.1f tokens/s (batch %d x %d tokens, %d timed steps, %d threads), peak RSS %.0f MB, last loss %.3f",
+                             result.train_tok_s, result.batch, result.context, result.timed_steps, result.threads,
+                             result.peak_rss_mb, result.last_loss))
+            }
         } else if let model {
             let path = try await localModelPath(model)
             try ModelBenchmark(directory: URL(fileURLWithPath: path), promptTokens: promptTokens, genTokens: genTokens,

@@ -32,4 +32,23 @@ struct BenchCommandTests {
         #expect(result.stderr.contains("context"), "\(result.stderr)")
         #expect(result.stdout.isEmpty)
     }
+
+    /// `--train`: optimizer steps on random windows; tokens/s and peak memory as the issue's
+    /// keys, the shape echoed, and a loss near ln(vocabulary) for untrained random tokens.
+    @Test func trainBench_printsTokensPerSecondAndPeakMemory() throws {
+        let result = try CLIRunner.run(["bench", "--train", "--model", CLIRunner.model("full-vocab-f32"), "--batch", "2",
+                                        "--context", "8", "--steps", "3", "--threads", "1", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let row = try CLIRunner.json(result.stdout)
+        for key in ["train_tok_s", "peak_rss_mb"] {
+            let value = row[key] as? Double
+            #expect(value != nil && value!.isFinite && value! > 0, "\(key) = \(String(describing: row[key]))")
+        }
+        #expect(row["batch"] as? Int == 2 && row["context"] as? Int == 8 && row["timed_steps"] as? Int == 2)
+        let loss = try #require(row["last_loss"] as? Double)
+        #expect(abs(loss - log(50257.0)) < 3, "loss \(loss)")
+
+        let refused = try CLIRunner.run(["bench", "--train", "--model", CLIRunner.model("full-vocab-f32"), "--batch", "1,8"])
+        #expect(refused.status != 0 && refused.stderr.contains("--batch"), "\(refused.stderr)")
+    }
 }
