@@ -150,44 +150,4 @@ extension GEMM {
         }
         return ((s0 + s1) + (s2 + s3)).sum()
     }
-
-    /// Loads 16 floats of B at `p`, or only the first `width` (the rest zero) at the right edge.
-    @inline(__always)
-    static func loadEdge(_ p: UnsafePointer<Float>, _ width: Int) -> V {
-        if width == 16 { return loadV(p) }
-        var v = V()
-        for lane in 0..<width { v[lane] = p[lane] }
-        return v
-    }
-
-    /// Up to 6 rows of A (row stride `lda`; rows past `rows` repeat row 0) times 16 columns of B
-    /// read in place (`b`, row stride `ldb`, `width` valid columns) over `kc` of depth: one copy
-    /// per tile height `R` (4 rows use 8 ymm accumulators where a 6-row tile would waste two),
-    /// the accumulators past `R.rows` dropped by the compiler. Sums past `R.rows` are zero.
-    @inline(never)
-    static func tileStrided<R: TileRows>(_: R.Type, _ a: UnsafePointer<Float>, _ lda: Int, rows: Int,
-                                         _ b: UnsafePointer<Float>, _ ldb: Int, width: Int, _ kc: Int)
-        -> (V, V, V, V, V, V) {
-        let height = R.rows
-        let a0 = a
-        let a1 = rows > 1 ? a + lda : a
-        let a2 = rows > 2 ? a + 2 * lda : a
-        let a3 = rows > 3 ? a + 3 * lda : a
-        let a4 = rows > 4 ? a + 4 * lda : a
-        let a5 = rows > 5 ? a + 5 * lda : a
-        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
-        var bp = b
-        for p in 0..<kc {
-            let bv = loadEdge(bp, width)
-            c0 = c0.addingProduct(V(repeating: a0[p]), bv)
-            if height > 1 { c1 = c1.addingProduct(V(repeating: a1[p]), bv) }
-            if height > 2 { c2 = c2.addingProduct(V(repeating: a2[p]), bv) }
-            if height > 3 { c3 = c3.addingProduct(V(repeating: a3[p]), bv) }
-            if height > 4 { c4 = c4.addingProduct(V(repeating: a4[p]), bv) }
-            if height > 5 { c5 = c5.addingProduct(V(repeating: a5[p]), bv) }
-            bp += ldb
-        }
-        return (c0, c1, c2, c3, c4, c5)
-    }
 }
-

@@ -100,23 +100,26 @@ public enum NaiveKernels {
         }
     }
 
-    /// Softmax of `x[0..<count]` in place.
-    public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        if count <= 0 { return }
+    /// max(x) and Σ exp(x - max(x)) over `x[0..<count]`, in Double.
+    private static func maximumAndTotal(_ x: UnsafeMutablePointer<Float>, count: Int) -> (top: Double, total: Double) {
         var top = -Double.infinity
         for i in 0..<count { top = max(top, Double(x[i])) }
         var total = 0.0
         for i in 0..<count { total += exp(Double(x[i]) - top) }
+        return (top, total)
+    }
+
+    /// Softmax of `x[0..<count]` in place.
+    public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        if count <= 0 { return }
+        let (top, total) = maximumAndTotal(x, count: count)
         for i in 0..<count { x[i] = Float(exp(Double(x[i]) - top) / total) }
     }
 
     /// Log-softmax of `x[0..<count]` in place.
     public static func logSoftmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
         if count <= 0 { return }
-        var top = -Double.infinity
-        for i in 0..<count { top = max(top, Double(x[i])) }
-        var total = 0.0
-        for i in 0..<count { total += exp(Double(x[i]) - top) }
+        let (top, total) = maximumAndTotal(x, count: count)
         let offset = top + log(total)
         for i in 0..<count { x[i] = Float(Double(x[i]) - offset) }
     }

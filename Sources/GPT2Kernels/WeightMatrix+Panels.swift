@@ -15,27 +15,13 @@ extension WeightMatrix {
     /// This weight copied into the `inputPanels` layout, owning its memory: from `inputMajor`
     /// (f32, f16, bf16) or `outputMajor` (q4, int8).
     public func packedIntoPanels() -> WeightMatrix {
-        if format == .int8 {
-            precondition(layout == .outputMajor && canUsePanels, "packedIntoPanels needs an output-major int8 weight with k even")
-            let buffer = WeightBuffer(dataBytes: dataByteCount, scalesBytes: scalesByteCount)
-            Kernels.packInt8Panels(data, k: inputs, n: outputs, into: buffer.data)
-            buffer.scales!.copyMemory(from: scales!, byteCount: scalesByteCount)
-            return WeightMatrix(format: format, layout: .inputPanels, inputs: inputs, outputs: outputs,
-                                data: UnsafeRawPointer(buffer.data), scales: UnsafeRawPointer(buffer.scales!), owner: buffer)
+        switch format {
+        case .int8: precondition(layout == .outputMajor && canUsePanels, "packedIntoPanels needs an output-major int8 weight with k even")
+        case .q4: precondition(layout == .outputMajor, "packedIntoPanels needs an output-major q4 weight")
+        case .f32, .f16, .bf16:
+            precondition(layout == .inputMajor && canUsePanels, "packedIntoPanels needs a [k, n] f32/f16/bf16 weight with n a multiple of 16")
         }
-        if format == .q4 {
-            precondition(layout == .outputMajor, "packedIntoPanels needs an output-major q4 weight")
-            let buffer = WeightBuffer(dataBytes: dataByteCount, scalesBytes: max(1, scalesByteCount))
-            Kernels.packQ4Panels(data, k: inputs, n: outputs, into: buffer.data)
-            Kernels.packQ4PanelScales(scales!, k: inputs, n: outputs, into: buffer.scales!)
-            return WeightMatrix(format: format, layout: .inputPanels, inputs: inputs, outputs: outputs,
-                                data: UnsafeRawPointer(buffer.data), scales: UnsafeRawPointer(buffer.scales!), owner: buffer)
-        }
-        precondition(layout == .inputMajor && canUsePanels, "packedIntoPanels needs a [k, n] f32/f16/bf16 weight with n a multiple of 16")
-        let buffer = WeightBuffer(dataBytes: dataByteCount, scalesBytes: 0)
-        Kernels.packPanels(data, elementBytes: format == .f32 ? 4 : 2, k: inputs, n: outputs, into: buffer.data)
-        return WeightMatrix(format: format, layout: .inputPanels, inputs: inputs, outputs: outputs,
-                            data: UnsafeRawPointer(buffer.data), owner: buffer)
+        return rearranged(toPanels: true)
     }
 
     /// This weight in a storage layout that files hold (`inputMajor` or `outputMajor`): itself,
@@ -43,24 +29,36 @@ extension WeightMatrix {
     /// output-major (q4, int8).
     public func inFileLayout() -> WeightMatrix {
         guard layout == .inputPanels else { return self }
-        if format == .int8 {
-            let buffer = WeightBuffer(dataBytes: dataByteCount, scalesBytes: scalesByteCount)
-            Kernels.unpackInt8Panels(data, k: inputs, n: outputs, into: buffer.data)
+        return rearranged(toPanels: false)
+    }
+
+    /// A copy owning its memory, moved into the `inputPanels` layout (`toPanels`) or out of it
+    /// into the file layout of its format.
+    private func rearranged(toPanels: Bool) -> WeightMatrix {
+        let quantized = format == .int8 || format == .q4
+        let target: Layout = toPanels ? .inputPanels : quantized ? .outputMajor : .inputMajor
+        let buffer = WeightBuffer(dataBytes: dataByteCount, scalesBytes: format == .q4 ? max(1, scalesByteCount) : scalesByteCount)
+        switch format {
+        case .int8:
+            Kernels.rearrangeInt8Panels(data, k: inputs, n: outputs, into: buffer.data, toPanels: toPanels)
             buffer.scales!.copyMemory(from: scales!, byteCount: scalesByteCount)
-            return WeightMatrix(format: format, layout: .outputMajor, inputs: inputs, outputs: outputs,
-                                data: UnsafeRawPointer(buffer.data), scales: UnsafeRawPointer(buffer.scales!), owner: buffer)
+        case .q4:
+            if toPanels {
+                Kernels.packQ4Panels(data, k: inputs, n: outputs, into: buffer.data)
+            } else {
+                Kernels.unpackQ4Panels(data, k: inputs, n: outputs, into: buffer.data)
+            }
+            Kernels.rearrangeQ4PanelScales(scales!, k: inputs, n: outputs, into: buffer.scales!, toPanels: toPanels)
+        case .f32, .f16, .bf16:
+            let bytes = format == .f32 ? 4 : 2
+            if toPanels {
+                Kernels.packPanels(data, elementBytes: bytes, k: inputs, n: outputs, into: buffer.data)
+            } else {
+                Kernels.unpackPanels(data, elementBytes: bytes, k: inputs, n: outputs, into: buffer.data)
+            }
         }
-        if format == .q4 {
-            let buffer = WeightBuffer(dataBytes: dataByteCount, scalesBytes: max(1, scalesByteCount))
-            Kernels.unpackQ4Panels(data, k: inputs, n: outputs, into: buffer.data)
-            Kernels.unpackQ4PanelScales(scales!, k: inputs, n: outputs, into: buffer.scales!)
-            return WeightMatrix(format: format, layout: .outputMajor, inputs: inputs, outputs: outputs,
-                                data: UnsafeRawPointer(buffer.data), scales: UnsafeRawPointer(buffer.scales!), owner: buffer)
-        }
-        let buffer = WeightBuffer(dataBytes: dataByteCount, scalesBytes: 0)
-        Kernels.unpackPanels(data, elementBytes: format == .f32 ? 4 : 2, k: inputs, n: outputs, into: buffer.data)
-        return WeightMatrix(format: format, layout: .inputMajor, inputs: inputs, outputs: outputs,
-                            data: UnsafeRawPointer(buffer.data), owner: buffer)
+        return WeightMatrix(format: format, layout: target, inputs: inputs, outputs: outputs, data: UnsafeRawPointer(buffer.data),
+                            scales: quantized ? UnsafeRawPointer(buffer.scales!) : nil, owner: buffer)
     }
 
     /// Where q4 element (p, j) lives in `layout` (outputMajor or inputPanels) for k inputs and n
@@ -97,19 +95,10 @@ extension WeightMatrix {
 
 extension Kernels {
     /// Copies output-major int8 bytes (`[n, k]`, k even) into the int8 `inputPanels` layout
-    /// (`WeightMatrix.int8Position`); the last n % 16 rows stay where they are. `source` and
-    /// `panels` must not overlap.
-    public static func packInt8Panels(_ source: UnsafeRawPointer, k: Int, n: Int, into panels: UnsafeMutableRawPointer) {
-        rearrangeInt8(source, k: k, n: n, into: panels, toPanels: true)
-    }
-
-    /// The inverse of `packInt8Panels`.
-    public static func unpackInt8Panels(_ panels: UnsafeRawPointer, k: Int, n: Int, into target: UnsafeMutableRawPointer) {
-        rearrangeInt8(panels, k: k, n: n, into: target, toPanels: false)
-    }
-
-    private static func rearrangeInt8(_ source: UnsafeRawPointer, k: Int, n: Int, into target: UnsafeMutableRawPointer,
-                                      toPanels: Bool) {
+    /// (`WeightMatrix.int8Position`) when `toPanels`, or back when not; the last n % 16 rows stay
+    /// where they are. `source` and `target` must not overlap.
+    public static func rearrangeInt8Panels(_ source: UnsafeRawPointer, k: Int, n: Int, into target: UnsafeMutableRawPointer,
+                                           toPanels: Bool) {
         precondition(k % 2 == 0, "int8 panels need k to be even (k = \(k))")
         let whole = n - n % WeightMatrix.panelWidth
         // Element pairs (2q, 2q + 1) of a row move together, two bytes at a time (checkpoint
@@ -214,18 +203,10 @@ extension Kernels {
     }
 
     /// Copies output-major q4 scales (`[n, k / 32]` UInt16) into panel order (`[n / 16][k / 32][16]`,
-    /// then the last n % 16 rows as they are). `source` and `panels` must not overlap.
-    public static func packQ4PanelScales(_ source: UnsafeRawPointer, k: Int, n: Int, into panels: UnsafeMutableRawPointer) {
-        rearrangeQ4Scales(source, k: k, n: n, into: panels, toPanels: true)
-    }
-
-    /// The inverse of `packQ4PanelScales`.
-    public static func unpackQ4PanelScales(_ panels: UnsafeRawPointer, k: Int, n: Int, into target: UnsafeMutableRawPointer) {
-        rearrangeQ4Scales(panels, k: k, n: n, into: target, toPanels: false)
-    }
-
-    private static func rearrangeQ4Scales(_ source: UnsafeRawPointer, k: Int, n: Int, into target: UnsafeMutableRawPointer,
-                                          toPanels: Bool) {
+    /// then the last n % 16 rows as they are) when `toPanels`, or back when not. `source` and
+    /// `target` must not overlap.
+    public static func rearrangeQ4PanelScales(_ source: UnsafeRawPointer, k: Int, n: Int, into target: UnsafeMutableRawPointer,
+                                              toPanels: Bool) {
         let from = source.assumingMemoryBound(to: UInt16.self), to = target.assumingMemoryBound(to: UInt16.self)
         let whole = n - n % WeightMatrix.panelWidth, blocks = k / WeightMatrix.q4BlockSize
         for j in 0..<whole {

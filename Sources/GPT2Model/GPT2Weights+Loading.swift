@@ -56,7 +56,7 @@ extension GPT2Weights {
             }
             // Files hold int8 output-major; AVX2 streams 16-output panels (WeightMatrix.int8Position).
             let data = rearranged(file, info, change: "int8 \(WeightMatrix.Layout.inputPanels)") { source, target in
-                Kernels.packInt8Panels(source, k: k, n: n, into: target)
+                Kernels.rearrangeInt8Panels(source, k: k, n: n, into: target, toPanels: true)
             }
             return WeightMatrix(format: .int8, layout: .inputPanels, inputs: k, outputs: n, data: data.pointer,
                                 scales: scales.pointer, owner: Retained([checkpoint, scales.owner, data.owner]))
@@ -73,7 +73,7 @@ extension GPT2Weights {
                 Kernels.packQ4Panels(source, k: k, n: n, into: target)
             }
             let scales = rearranged(scaleFile, scaleInfo, change: "q4 \(WeightMatrix.Layout.inputPanels)") { source, target in
-                Kernels.packQ4PanelScales(source, k: k, n: n, into: target)
+                Kernels.rearrangeQ4PanelScales(source, k: k, n: n, into: target, toPanels: true)
             }
             return WeightMatrix(format: .q4, layout: .inputPanels, inputs: k, outputs: n, data: data.pointer,
                                 scales: scales.pointer, owner: Retained([checkpoint, data.owner, scales.owner]))
