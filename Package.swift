@@ -32,13 +32,25 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
-        .target(name: "GPT2Tokenizer", resources: [.copy("Resources")], swiftSettings: fastSettings),
+        // GPT-2's tokenizer files and the default model (Models/default), built into the binary by
+        // `.incbin` so that a copied `gpt2` needs nothing beside it.
+        .target(
+            name: "CGPT2Embedded",
+            cSettings: [.headerSearchPath("../GPT2Tokenizer/Resources"), .headerSearchPath("../../Models/default")]
+        ),
+        .target(
+            name: "GPT2Tokenizer", dependencies: ["CGPT2Embedded"], exclude: ["Resources"],
+            swiftSettings: fastSettings
+        ),
         // Intrinsics for the narrow-format linear kernels; each x86 function names its own target
         // features and is chosen at run time, so no CPU flag is needed here.
         .target(name: "CGPT2Kernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
         .target(name: "GPT2Kernels", dependencies: ["CGPT2Kernels"], swiftSettings: fastSettings),
         .target(name: "GPT2Model", dependencies: ["GPT2Kernels"], swiftSettings: fastSettings),
-        .target(name: "GPT2Generation", dependencies: ["GPT2Model", "GPT2Tokenizer"], swiftSettings: fastSettings),
+        .target(
+            name: "GPT2Generation", dependencies: ["GPT2Model", "GPT2Tokenizer", "CGPT2Embedded"],
+            swiftSettings: fastSettings
+        ),
         .target(
             name: "GPT2Hub",
             dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")],

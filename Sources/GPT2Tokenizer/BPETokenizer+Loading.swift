@@ -49,68 +49,49 @@ extension BPETokenizer {
         throw TokenizerError.noTokenizerFiles(directory: directory)
     }
 
-    /// The GPT-2 tokenizer bundled with this module (OpenAI's `encoder.json` and `vocab.bpe`,
-    /// identical to Hugging Face's `vocab.json` and `merges.txt` for `gpt2`).
+    /// GPT-2's tokenizer (OpenAI's `encoder.json` and `vocab.bpe`, identical to Hugging Face's
+    /// `vocab.json` and `merges.txt` for `gpt2`): the files in `$GPT2_TOKENIZER_DIR` when that is
+    /// set, else the copies built into the binary.
     public static func gpt2() throws -> BPETokenizer {
-        let files = try bundledFiles()
-        return try BPETokenizer(vocabulary: files.vocabulary, merges: files.merges)
+        if let folder = overrideFolder {
+            return try BPETokenizer(
+                vocabulary: folder.appendingPathComponent("encoder.json"),
+                merges: folder.appendingPathComponent("vocab.bpe"))
+        }
+        let files = EmbeddedTokenizerFiles.self
+        let model = try BPEModel(
+            vocabulary: TokenizerFiles.vocabulary(
+                from: TokenizerFiles.parseJSON(files.encoderJSON, file: files.encoderURL),
+                file: files.encoderURL, field: "(top level)"),
+            merges: TokenizerFiles.parseMerges(files.vocabBPE, file: files.mergesURL),
+            addedTokens: [], vocabularyFile: files.encoderURL, mergesFile: files.mergesURL)
+        return BPETokenizer(model: model)
     }
 
-    /// Writes the bundled GPT-2 files into `directory` (created if needed) under the Hugging
-    /// Face names `vocab.json` and `merges.txt`, replacing files of those names.
+    /// Writes GPT-2's files into `directory` (created if needed) under the Hugging Face names
+    /// `vocab.json` and `merges.txt`, replacing files of those names.
     public static func writeDefaultFiles(to directory: URL) throws {
-        let files = try bundledFiles()
-        let fileManager = FileManager.default
+        let contents: (vocabulary: Data, merges: Data)
+        if let folder = overrideFolder {
+            contents = (
+                try TokenizerFiles.readData(folder.appendingPathComponent("encoder.json")),
+                try TokenizerFiles.readData(folder.appendingPathComponent("vocab.bpe")))
+        } else {
+            contents = (EmbeddedTokenizerFiles.encoderJSON, EmbeddedTokenizerFiles.vocabBPE)
+        }
         do {
-            try fileManager.createDirectory(at: directory, withIntermediateDirectories: true)
-            for (source, name) in [(files.vocabulary, "vocab.json"), (files.merges, "merges.txt")] {
-                let target = directory.appendingPathComponent(name)
-                try fileManager.contentsOfDirectory(atPath: directory.path).contains(name)
-                    ? fileManager.removeItem(at: target) : ()
-                try fileManager.copyItem(at: source, to: target)
-            }
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try contents.vocabulary.write(to: directory.appendingPathComponent("vocab.json"), options: .atomic)
+            try contents.merges.write(to: directory.appendingPathComponent("merges.txt"), options: .atomic)
         } catch {
             throw TokenizerError.unreadableFile(file: directory, reason: "writing the default tokenizer files failed (\(error))")
         }
     }
 
-    /// Folders searched, in order, for GPT-2's own files (`encoder.json`, `vocab.bpe`):
-    /// 1. `$GPT2_TOKENIZER_DIR` when it is set (and then only that folder);
-    /// 2. SwiftPM's resource folder `gpt2_GPT2Tokenizer.resources` (or its `Resources/`) beside
-    ///    the running executable (symlinks resolved) and beside `Bundle.main`, which is where a
-    ///    deployment copies it;
-    /// 3. the package's source folder `Sources/GPT2Tokenizer/Resources` this file was compiled
-    ///    from, for binaries run where they were built.
-    /// Unlike SwiftPM's `Bundle.module`, which stops the process when its folder is missing, a
-    /// binary copied without the files gets `TokenizerError.missingBundledResource` naming them.
-    public static func defaultFileFolders() -> [URL] {
-        if let explicit = ProcessInfo.processInfo.environment["GPT2_TOKENIZER_DIR"], !explicit.isEmpty {
-            return [URL(fileURLWithPath: explicit)]
-        }
-        let resources = "gpt2_GPT2Tokenizer.resources"
-        var homes: [URL] = []
-        if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
-            homes.append(executable.deletingLastPathComponent())
-        }
-        homes.append(Bundle.main.bundleURL)
-        var folders: [URL] = []
-        for home in homes {
-            folders.append(home.appendingPathComponent(resources).appendingPathComponent("Resources"))
-            folders.append(home.appendingPathComponent(resources))
-        }
-        folders.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Resources"))
-        return folders
-    }
-
-    private static func bundledFiles() throws -> (vocabulary: URL, merges: URL) {
-        let folders = defaultFileFolders()
-        let fileManager = FileManager.default
-        for folder in folders {
-            let vocabulary = folder.appendingPathComponent("encoder.json"), merges = folder.appendingPathComponent("vocab.bpe")
-            if fileManager.isReadableFile(atPath: vocabulary.path) && fileManager.isReadableFile(atPath: merges.path) {
-                return (vocabulary, merges)
-            }
-        }
-        throw TokenizerError.missingBundledResource(name: "encoder.json and vocab.bpe", searched: folders.map(\.path))
+    /// `$GPT2_TOKENIZER_DIR`, a folder with `encoder.json` and `vocab.bpe` that replaces the
+    /// built-in GPT-2 files, when it is set.
+    static var overrideFolder: URL? {
+        guard let path = ProcessInfo.processInfo.environment["GPT2_TOKENIZER_DIR"], !path.isEmpty else { return nil }
+        return URL(fileURLWithPath: path)
     }
 }

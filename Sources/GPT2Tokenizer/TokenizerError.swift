@@ -22,8 +22,6 @@ public enum TokenizerError: Error, LocalizedError, Equatable {
     case missingByteToken(file: URL, byte: UInt8, spelling: String)
     /// The vocabulary has no `<|endoftext|>` token.
     case missingEndOfText(file: URL)
-    /// GPT-2's own tokenizer files were in none of the folders searched (`BPETokenizer.defaultFileFolders()`).
-    case missingBundledResource(name: String, searched: [String])
     /// An id passed to `validate(_:)` names no token (`index` is its position in the sequence).
     case unknownTokenID(id: Int, index: Int, vocabularySize: Int)
 
@@ -50,8 +48,6 @@ public enum TokenizerError: Error, LocalizedError, Equatable {
             return "The vocabulary \(file.path) has no token \"\(spelling)\" for the byte \(byte), which byte-level BPE needs for every byte."
         case let .missingEndOfText(file):
             return "The vocabulary \(file.path) has no \"<|endoftext|>\" token."
-        case let .missingBundledResource(name, searched):
-            return "GPT-2's tokenizer files (\(name)) were not found in \(searched.joined(separator: ", ")); copy the folder gpt2_GPT2Tokenizer.resources from the build folder beside the gpt2 binary, or set GPT2_TOKENIZER_DIR to a folder that holds them."
         case let .unknownTokenID(id, index, vocabularySize):
             return "Token id \(id) at position \(index) is not in the vocabulary of \(vocabularySize) tokens."
         }

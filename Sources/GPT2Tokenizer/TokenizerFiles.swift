@@ -24,7 +24,11 @@ enum TokenizerFiles {
     }
 
     static func readJSON(_ file: URL) throws -> JSONValue {
-        let data = try readData(file)
+        try parseJSON(readData(file), file: file)
+    }
+
+    /// Parses `data`, the contents of `file` (named in errors).
+    static func parseJSON(_ data: Data, file: URL) throws -> JSONValue {
         let result: Result<JSONValue, JSONReader.SyntaxError> = data.withUnsafeBytes { raw in
             Result { () throws(JSONReader.SyntaxError) in try JSONReader.parse(raw.bindMemory(to: UInt8.self)) }
         }
@@ -60,7 +64,11 @@ enum TokenizerFiles {
     /// Reads `vocab.bpe` or `merges.txt`: LF or CRLF line ends; a first line starting with
     /// `#version` and blank lines are skipped; every other line is `left right`.
     static func readMerges(_ file: URL) throws -> MergeList {
-        let data = try readData(file)
+        try parseMerges(readData(file), file: file)
+    }
+
+    /// Parses `data`, the contents of a merges file `file` (named in errors).
+    static func parseMerges(_ data: Data, file: URL) throws -> MergeList {
         var merges = MergeList(expectedCount: data.count / 9)
         // Split on bytes: as Characters, "\r\n" is one grapheme and would not split at "\n".
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in

@@ -97,6 +97,9 @@ struct FinetuneCommand: AsyncParsableCommand {
     var trainLayers: String?
 
     func validate() throws {
+        guard modelOptions.model != nil else {
+            throw ValidationError("Name the model to fine-tune with --model (a folder, a Hub id such as gpt2, or `default` for the small built-in model).")
+        }
         guard resume == nil || resume == "latest" else { throw ValidationError("--resume takes `latest`.") }
         guard LearningRateSchedule.Shape(rawValue: schedule) != nil else {
             throw ValidationError("--schedule must be cosine or constant, not \"\(schedule)\".")

@@ -6,8 +6,8 @@ import GPT2Tokenizer
 
 /// `--model DIR` and `--threads N`, shared by the commands that run a model.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: "A model folder (Hugging Face, or a TensorFlow checkpoint such as gpt-2-simple's checkpoint/run1), or a Hugging Face Hub id such as gpt2 (downloaded into the Hugging Face cache on first use).")
-    var model: String
+    @Option(name: .long, help: "A model folder (Hugging Face, or a TensorFlow checkpoint such as gpt-2-simple's checkpoint/run1), or a Hugging Face Hub id such as gpt2 (downloaded into the Hugging Face cache on first use). Default (or `default`): the small model built into gpt2.")
+    var model: String?
 
     // Optional, so the help shows the one default in the text rather than this machine's core
     // count as well.
@@ -23,12 +23,17 @@ struct ModelOptions: ParsableArguments {
     /// The thread count to use: `--threads`, or every active core.
     var threads: Int { threadsOption ?? ProcessInfo.processInfo.activeProcessorCount }
 
-    var directory: URL { URL(fileURLWithPath: model) }
+    /// `--model` as given; commands that use it call `resolvedPath()` first, which is never empty.
+    var directory: URL { URL(fileURLWithPath: model ?? "") }
 
     /// `--model` as a local folder: the path itself, or a Hub id's snapshot in the Hugging Face
-    /// cache, downloaded first (with a message and a progress bar on stderr) when not there.
+    /// cache, downloaded first (with a message and a progress bar on stderr) when not there; with
+    /// no `--model`, the built-in default model's folder (unpacked into the cache on first use).
     func resolvedPath() async throws -> String {
-        try await localModelPath(model)
+        guard let model, !DefaultModel.isNamed(by: model) else {
+            return try reportingErrors { try DefaultModel.folder().path }
+        }
+        return try await localModelPath(model)
     }
 
     /// The model and its tokenizer (GPT-2's bundled one when the folder has none).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GPT2Generation
 import GPT2Hub
 import GPT2Server
 
@@ -14,7 +15,7 @@ struct ServeCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(help: "A Hugging Face GPT-2 directory (env MODEL).")
+    @Option(help: "A model folder or Hugging Face Hub id (env MODEL; default: the model built into gpt2).")
     var model: String?
 
     @Option(help: "Address to listen on (env HOST; default 127.0.0.1, 0.0.0.0 for every interface).")
@@ -77,8 +78,8 @@ struct ServeCommand: AsyncParsableCommand {
         if let maxOutputTokens { c.maxOutputTokens = maxOutputTokens }
         if let maxBodyBytes { c.maxBodyBytes = maxBodyBytes }
         if let drainSeconds { c.drainSeconds = drainSeconds }
-        guard !c.modelPath.isEmpty else { throw CommandFailure("No model to serve: pass --model DIR or set MODEL.") }
-        c.modelName = modelName ?? URL(fileURLWithPath: c.modelPath).standardizedFileURL.lastPathComponent
+        c.modelName = modelName
+            ?? (DefaultModel.isNamed(by: c.modelPath) ? DefaultModel.flagName : URL(fileURLWithPath: c.modelPath).standardizedFileURL.lastPathComponent)
         c.generateRoute = c.generateRoute.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         try reportingErrors { try c.validate() }
         return c
@@ -87,6 +88,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         var configuration = try serverConfiguration(environment: ProcessInfo.processInfo.environment)
         do {
+            if DefaultModel.isNamed(by: configuration.modelPath) { configuration.modelPath = try DefaultModel.folder().path }
             // A Hub id (MODEL=gpt2) is served from the Hugging Face cache, downloaded first if needed.
             var hub = HubClient()
             hub.progress = DownloadProgress().callback()

@@ -24,11 +24,13 @@ struct CLIRunner {
     static func model(_ name: String) -> String { fixtures.appendingPathComponent("models/\(name)").path }
 
     /// Runs `executable` (default: the built `gpt2`) with `arguments`; `environment` entries are
-    /// added to this process's environment (an empty value unsets a variable).
+    /// added to this process's environment (an empty value unsets a variable); `directory` is
+    /// the working directory (default: this process's).
     static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
-                    executable: URL? = nil) throws -> Result {
+                    executable: URL? = nil, directory: URL? = nil) throws -> Result {
         let process = Process()
         process.executableURL = executable ?? binary
+        if let directory { process.currentDirectoryURL = directory }
         process.arguments = arguments
         if !environment.isEmpty {
             var merged = ProcessInfo.processInfo.environment

@@ -1,0 +1,128 @@
+import CGPT2Embedded
+import Foundation
+
+/// The small model built into the binary (Models/default in the repository: 6 layers x 256,
+/// fp16, trained on Debian's fortunes by `Scripts/train-default-model.sh`), used when a command
+/// is given no model.
+///
+/// Its two files live in the executable (CGPT2Embedded), so a copied or installed binary has
+/// it. The loader reads folders, so the first use writes them once into a cache folder named by
+/// their hash: `$GPT2_CACHE_DIR`, else `$XDG_CACHE_HOME/gpt2`, else `~/.cache/gpt2`, else the
+/// temporary folder. The folder appears whole or not at all (written under a hidden name, then
+/// renamed), so concurrent first runs and interrupted ones are harmless.
+public enum DefaultModel {
+    /// What `--model` (or `MODEL`) names it by, unless a folder of that name is in the working
+    /// directory.
+    public static let flagName = "default"
+
+    /// True when a model option names the default model: absent or empty, or `default` while no
+    /// folder of that name is in the working directory.
+    public static func isNamed(by option: String?) -> Bool {
+        guard let option, !option.isEmpty else { return true }
+        return option == flagName && !FileManager.default.fileExists(atPath: flagName)
+    }
+
+    /// `config.json` as built into the binary.
+    public static var configJSON: Data { data(GPT2_EMBEDDED_DEFAULT_CONFIG) }
+    /// `model.safetensors` as built into the binary.
+    public static var safetensors: Data { data(GPT2_EMBEDDED_DEFAULT_SAFETENSORS) }
+
+    /// The cache folder holding the default model's files, written on first use.
+    ///
+    /// - Throws: `DefaultModel.Unavailable` naming the folders tried when none is writable.
+    public static func folder(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
+        let config = configJSON, weights = safetensors
+        let name = "default-\(fingerprint(config, weights))"
+        var failures: [String] = []
+        for root in cacheRoots(environment: environment) {
+            let folder = root.appendingPathComponent(name)
+            if isComplete(folder, config: config, weights: weights) { return folder }
+            do {
+                try write(config: config, weights: weights, into: folder)
+                return folder
+            } catch {
+                failures.append("\(root.path): \(error.localizedDescription)")
+            }
+        }
+        throw Unavailable(reasons: failures)
+    }
+
+    /// No cache folder could take the default model's files: each folder tried, with why.
+    public struct Unavailable: Error, LocalizedError, Equatable {
+        public let reasons: [String]
+        public var errorDescription: String? {
+            "The built-in default model could not be unpacked into a cache folder (\(reasons.joined(separator: "; "))); set GPT2_CACHE_DIR to a writable folder, or pass --model."
+        }
+    }
+
+    /// Where the cache may live, in order of preference.
+    static func cacheRoots(environment: [String: String]) -> [URL] {
+        var roots: [URL] = []
+        if let dir = environment["GPT2_CACHE_DIR"], !dir.isEmpty {
+            roots.append(URL(fileURLWithPath: dir))
+        }
+        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty {
+            roots.append(URL(fileURLWithPath: xdg).appendingPathComponent("gpt2"))
+        }
+        if let home = environment["HOME"], !home.isEmpty {
+            roots.append(URL(fileURLWithPath: home).appendingPathComponent(".cache/gpt2"))
+        }
+        roots.append(URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("gpt2-cache-\(getuid())"))
+        return roots
+    }
+
+    /// True when `folder` already holds both files at their sizes (they are only ever renamed
+    /// into place whole).
+    static func isComplete(_ folder: URL, config: Data, weights: Data) -> Bool {
+        let manager = FileManager.default
+        func size(_ file: String) -> Int? {
+            (try? manager.attributesOfItem(atPath: folder.appendingPathComponent(file).path))?[.size] as? Int
+        }
+        return size("config.json") == config.count && size("model.safetensors") == weights.count
+    }
+
+    static func write(config: Data, weights: Data, into folder: URL) throws {
+        let manager = FileManager.default
+        let root = folder.deletingLastPathComponent()
+        try manager.createDirectory(at: root, withIntermediateDirectories: true)
+        let partial = root.appendingPathComponent(".\(folder.lastPathComponent).\(UUID().uuidString).partial")
+        try manager.createDirectory(at: partial, withIntermediateDirectories: false)
+        defer { try? manager.removeItem(at: partial) }
+        try config.write(to: partial.appendingPathComponent("config.json"))
+        try weights.write(to: partial.appendingPathComponent("model.safetensors"))
+        do {
+            try manager.moveItem(at: partial, to: folder)
+        } catch {
+            // Another process finished first: its copy is as good as ours.
+            if isComplete(folder, config: config, weights: weights) { return }
+            throw error
+        }
+    }
+
+    /// 64-bit FNV-1a over the two files' bytes, 8 at a time, as 16 hex digits: a new model gets
+    /// a new folder.
+    static func fingerprint(_ config: Data, _ weights: Data) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for data in [config, weights] {
+            data.withUnsafeBytes { raw in
+                var offset = 0
+                while offset + 8 <= raw.count {
+                    hash = (hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0x100_0000_01b3
+                    offset += 8
+                }
+                while offset < raw.count {
+                    hash = (hash ^ UInt64(raw[offset])) &* 0x100_0000_01b3
+                    offset += 1
+                }
+            }
+            hash = (hash ^ UInt64(data.count)) &* 0x100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    static func data(_ id: gpt2_embedded_id) -> Data {
+        let blob = gpt2_embedded_file(id)
+        return Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: blob.bytes), count: blob.count, deallocator: .none)
+    }
+}
