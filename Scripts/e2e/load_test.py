@@ -3,7 +3,10 @@
 Usage: python3 load_test.py HOST PORT [--concurrency 64] [--requests 256] [--max-tokens 32]
                             [--disconnect-every 8] [--pid SERVER_PID]
 Opens `concurrency` streaming /v1/completions requests at a time until `requests` have run;
-every `disconnect-every`-th request hangs up after its third chunk. Prints aggregate tokens/s,
+every `disconnect-every`-th request hangs up after its third chunk. A request that ends with
+[DONE] counts `max-tokens` tokens (they ask for `ignore_eos`, so each generates exactly that
+many, however a server groups them into chunks: transformers' streamer sends words); one that
+hangs up counts the chunks it read. Prints aggregate tokens/s,
 p50/p99 time to first token, errors, and the server's resident memory before and after (with
 --pid). Exits non-zero on any error other than the deliberate disconnects.
 """
@@ -59,7 +62,7 @@ async def one(host, port, index, args, results):
     writer.close()
     if first is not None:
         results["ttft"].append(first)
-    results["tokens"] += tokens
+    results["tokens"] += args.max_tokens if done else tokens
     if not done and not hang_up and not results["errors"]:
         results["errors"].append(f"request {index} ended without [DONE]")
 

@@ -69,4 +69,44 @@ request = urllib.request.Request(base.rsplit("/v1", 1)[0] + "/generate", data=js
 with urllib.request.urlopen(request) as response:
     body = json.load(response)
     check(isinstance(body.get("text"), str) and body["text"].startswith("Hi"), "old-app POST /generate answers {text}")
+
+
+def metric(name):
+    text = urllib.request.urlopen(base.rsplit("/v1", 1)[0] + "/metrics").read().decode()
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return 0.0
+
+
+# A non-streaming client that hangs up mid-generation frees its sequences within a poll or two:
+# 4 prompts x n=8 = 32 sequences of 240 tokens (16 decode at once, the rest wait in the queue).
+import socket
+import time
+before = metric("gpt2_cancelled_sequences_total")
+generated_before = metric("gpt2_generated_tokens_total")
+host, port = base.split("//", 1)[1].split("/", 1)[0].split(":")
+payload = json.dumps({"prompt": ["Hello", "Hi", "Hey", "Yo"], "max_tokens": 240, "n": 8, "ignore_eos": True}).encode()
+connection = socket.create_connection((host, int(port)))
+connection.sendall(b"POST /v1/completions HTTP/1.1\r\nHost: e2e\r\nContent-Type: application/json\r\n"
+                   b"Content-Length: %d\r\n\r\n" % len(payload) + payload)
+deadline = time.time() + 5
+while time.time() < deadline and metric("gpt2_active_sequences") == 0:
+    time.sleep(0.01)
+check(metric("gpt2_active_sequences") > 0, "a long non-streaming request is decoding")
+connection.close()
+deadline = time.time() + 5
+while time.time() < deadline and metric("gpt2_active_sequences") + metric("gpt2_queue_depth") > 0:
+    time.sleep(0.05)
+cancelled = metric("gpt2_cancelled_sequences_total") - before
+generated = metric("gpt2_generated_tokens_total") - generated_before
+check(metric("gpt2_active_sequences") == 0 and metric("gpt2_queue_depth") == 0 and cancelled >= 16 and generated < 32 * 240,
+      f"a non-streaming client that hangs up frees its sequences ({cancelled:.0f} cancelled, {generated:.0f} of {32 * 240} tokens made)")
+
+logged = client.chat.completions.create(model=name, messages=[{"role": "user", "content": "Hi"}], max_tokens=5,
+                                        logprobs=True, top_logprobs=2, temperature=0)
+content = logged.choices[0].logprobs.content
+check(len(content) >= 1 and all(len(entry.top_logprobs) == 2 and entry.logprob <= 0 for entry in content),
+      "chat logprobs with top_logprobs=2")
+check(content[0].top_logprobs[0].logprob == content[0].logprob, "temperature 0 picks the most likely token")
 print("openai client: all checks passed")
