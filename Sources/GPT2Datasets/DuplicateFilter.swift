@@ -3,8 +3,8 @@ import Foundation
 /// Drops documents seen before: exactly (the same text after trimming) or nearly (MinHash over
 /// word 3-grams: 80 hash functions in 10 bands of 8, so documents whose 3-gram sets overlap by
 /// a Jaccard similarity around 0.75 or more are caught with high probability and unrelated ones
-/// almost never). Memory: a 64-bit hash per kept document for exact (a false match needs
-/// billions of documents), plus 10 band keys for near.
+/// almost never). Memory: 56 bits of a 64-bit hash per kept document for exact (about 7.5 bytes
+/// each, see `FingerprintTable`), plus 10 band keys for near.
 public struct DuplicateFilter: Sendable {
     public enum Mode: String, CaseIterable, Sendable {
         case none, exact, near
@@ -16,9 +16,10 @@ public struct DuplicateFilter: Sendable {
     }
 
     public let mode: Mode
-    /// Fingerprints of kept documents in 256 sets chosen by the top byte, so growing one set
-    /// briefly doubles only that shard, not a table of every document.
-    private var exact = [Set<UInt64>](repeating: [], count: 256)
+    /// Fingerprints of kept documents in 256 tables chosen by the top byte of the hash (each
+    /// table keeps its next 48 bits), so growing one table briefly holds two copies of only
+    /// that shard, not of every document.
+    private var exact = [FingerprintTable](repeating: FingerprintTable(), count: 256)
     private var bands: Set<UInt64> = []
     static let bandCount = 10
     static let rowsPerBand = 8
@@ -30,13 +31,13 @@ public struct DuplicateFilter: Sendable {
         guard mode != .none else { return .unique }
         let hash = ContentHash(text).high
         let shard = Int(hash >> 56)
-        if exact[shard].contains(hash) { return .exactDuplicate }
+        if exact[shard].contains(hash >> 8) { return .exactDuplicate }
         if mode == .near {
             let keys = Self.bandKeys(text)
             if keys.contains(where: bands.contains) { return .nearDuplicate }
             bands.formUnion(keys)
         }
-        exact[shard].insert(hash)
+        exact[shard].insert(hash >> 8)
         return .unique
     }
 
