@@ -40,10 +40,11 @@ struct BPEMerger {
         if count > Self.longPieceThreshold {
             return mergeLong(bytes, count: count, context: context, into: output)
         }
-        if symbols.count < count {
-            symbols = [UInt32](repeating: 0, count: Self.longPieceThreshold + 1)
-            pairs = [UInt64](repeating: 0, count: Self.longPieceThreshold + 1)
-        }
+        // Each buffer on its own: `mergeLong` resizes `symbols` alone, so after a long first piece
+        // `symbols` is large while `pairs` may still be empty (writing into an empty array's
+        // buffer corrupted the shared empty-array storage and crashed the process later).
+        if symbols.count < count { symbols = [UInt32](repeating: 0, count: Self.longPieceThreshold + 1) }
+        if pairs.count < count { pairs = [UInt64](repeating: 0, count: Self.longPieceThreshold + 1) }
         return symbols.withUnsafeMutableBufferPointer { symbolBuffer in
             pairs.withUnsafeMutableBufferPointer { pairBuffer in
                 Self.mergeShort(
