@@ -83,8 +83,12 @@ import Testing
     @Test func interruptedBuild_leavesNoPartialFile() throws {
         let folder = try Self.temporaryFolder()
         let input = folder.appendingPathComponent("big.txt")
-        let paragraph = String(repeating: "Some ordinary words to encode, again and again. ", count: 40)
-        try Data((0..<8000).map { "\($0) \(paragraph)" }.joined(separator: "\n\n").utf8).write(to: input)
+        // Distinct numbers in every paragraph, so the tokenizer's piece cache cannot shortcut the
+        // encoding: the build takes seconds, and the test stops it mid-way even on a busy machine.
+        let paragraphs = (0..<6000).map { p in
+            (0..<300).map { String(($0 &+ 300 &* p) &* 2_654_435_761 % 1_000_003) }.joined(separator: " ")
+        }
+        try Data(paragraphs.joined(separator: "\n\n").utf8).write(to: input)
         let process = Process()
         process.executableURL = CLIRunner.binary
         process.arguments = ["dataset", "build", "--from", input.path, "--out", folder.appendingPathComponent("big.tok").path,
@@ -95,7 +99,7 @@ import Testing
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline,
               !(try FileManager.default.contentsOfDirectory(atPath: folder.path)).contains(where: { $0.hasSuffix(".partial") }) {
-            usleep(20_000)
+            usleep(5_000)
         }
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
