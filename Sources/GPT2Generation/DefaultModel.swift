@@ -1,5 +1,6 @@
 import CGPT2Embedded
 import Foundation
+import GPT2Tokenizer
 
 /// The small model built into the binary (Models/default in the repository: 6 layers x 256,
 /// fp16, trained on Debian's fortunes by `Scripts/train-default-model.sh`), used when a command
@@ -23,9 +24,9 @@ public enum DefaultModel {
     }
 
     /// `config.json` as built into the binary.
-    public static var configJSON: Data { data(GPT2_EMBEDDED_DEFAULT_CONFIG) }
+    public static var configJSON: Data { embeddedFile(GPT2_EMBEDDED_DEFAULT_CONFIG) }
     /// `model.safetensors` as built into the binary.
-    public static var safetensors: Data { data(GPT2_EMBEDDED_DEFAULT_SAFETENSORS) }
+    public static var safetensors: Data { embeddedFile(GPT2_EMBEDDED_DEFAULT_SAFETENSORS) }
 
     /// The cache folder holding the default model's files, written on first use.
     ///
@@ -119,10 +120,5 @@ public enum DefaultModel {
         }
         let hex = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
-    }
-
-    static func data(_ id: gpt2_embedded_id) -> Data {
-        let blob = gpt2_embedded_file(id)
-        return Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: blob.bytes), count: blob.count, deallocator: .none)
     }
 }

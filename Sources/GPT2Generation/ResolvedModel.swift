@@ -33,11 +33,6 @@ public struct ResolvedModel: Sendable {
         return ResolvedModel(directory: directory, model: model, tokenizer: tokenizer)
     }
 
-    /// The model built into the binary (``DefaultModel``), with GPT-2's tokenizer.
-    public static func loadDefault() throws -> ResolvedModel {
-        try load(path: DefaultModel.folder().path)
-    }
-
     /// The tokenizer in `directory`; GPT-2's own when the directory has none and
     /// `vocabularySize` is GPT-2's (`nil` accepts GPT-2's for any model).
     public static func tokenizer(in directory: URL, vocabularySize: Int?) throws -> BPETokenizer {

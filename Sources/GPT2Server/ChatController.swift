@@ -30,7 +30,7 @@ struct ChatController {
     static func logprobEntry(_ measured: TokenLogprob, tokenizer: BPETokenizer) -> JSONValue {
         func entry(_ id: Int, _ logprob: Double) -> [String: JSONValue] {
             let piece = tokenizer.decode([id])
-            return ["token": .string(piece), "logprob": .number(logprob.isFinite ? logprob : -9999),
+            return ["token": .string(piece), "logprob": CompletionChoice.logprobJSON(logprob),
                     "bytes": .array(tokenizer.tokenBytes(id).map { .number(Double($0)) })]
         }
         var fields = entry(measured.tokenID, measured.logprob)

@@ -47,17 +47,23 @@ struct CompletionChoice {
         tokens.append(.string(piece))
         textOffsets.append(.number(Double(offset)))
         offset += piece.count
-        tokenLogprobs.append(measured.map { .number($0.logprob.isFinite ? $0.logprob : -9999) } ?? .null)
+        tokenLogprobs.append(measured.map { Self.logprobJSON($0.logprob) } ?? .null)
         if let measured {
             var top: [String: JSONValue] = [:]
             for entry in measured.top {
                 let key = tokenizer.decode([entry.tokenID])
-                if top[key] == nil { top[key] = .number(entry.logprob.isFinite ? entry.logprob : -9999) }
+                if top[key] == nil { top[key] = Self.logprobJSON(entry.logprob) }
             }
             topLogprobs.append(.object(top))
         } else {
             topLogprobs.append(.null)
         }
+    }
+
+    /// A log-probability as JSON: -9999 stands for an impossible token (-infinity has no JSON
+    /// spelling), as OpenAI's API does.
+    static func logprobJSON(_ value: Double) -> JSONValue {
+        .number(value.isFinite ? value : -9999)
     }
 
     /// OpenAI's `logprobs` object, or null when not asked for.

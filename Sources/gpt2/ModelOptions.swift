@@ -30,10 +30,7 @@ struct ModelOptions: ParsableArguments {
     /// cache, downloaded first (with a message and a progress bar on stderr) when not there; with
     /// no `--model`, the built-in default model's folder (unpacked into the cache on first use).
     func resolvedPath() async throws -> String {
-        guard let model, !DefaultModel.isNamed(by: model) else {
-            return try reportingErrors { try DefaultModel.folder().path }
-        }
-        return try await localModelPath(model)
+        try await modelPathOrDefault(model)
     }
 
     /// The model and its tokenizer (GPT-2's bundled one when the folder has none).

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import GPT2Generation
-import GPT2Hub
 import GPT2Server
 
 /// `gpt2 serve`: an OpenAI-compatible and old-app-compatible HTTP server with a web page.
@@ -88,13 +87,8 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         var configuration = try serverConfiguration(environment: ProcessInfo.processInfo.environment)
         do {
-            if DefaultModel.isNamed(by: configuration.modelPath) { configuration.modelPath = try DefaultModel.folder().path }
-            // A Hub id (MODEL=gpt2) is served from the Hugging Face cache, downloaded first if needed.
-            var hub = HubClient()
-            hub.progress = DownloadProgress().callback()
-            configuration.modelPath = try await hub.modelFolder(for: configuration.modelPath) { line in
-                FileHandle.standardError.write(Data("gpt2 serve: \(line)\n".utf8))
-            }.path
+            // The default model, a folder, or a Hub id (MODEL=gpt2) from the Hugging Face cache.
+            configuration.modelPath = try await modelPathOrDefault(configuration.modelPath, messagePrefix: "gpt2 serve: ")
             try await ServerRunner.run(configuration: configuration) { line in
                 FileHandle.standardError.write(Data("gpt2 serve: \(line)\n".utf8))
             }
