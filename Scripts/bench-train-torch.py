@@ -53,7 +53,7 @@ def main() -> None:
     print(json.dumps({"engine": f"torch {torch.__version__}", "batch": args.batch, "seq": args.seq,
                       "threads": args.threads, "step_s": round(step_s, 4),
                       "train_tok_s": round(args.batch * args.seq / step_s, 1),
-                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
+                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6, 1)}))
 
 
 if __name__ == "__main__":

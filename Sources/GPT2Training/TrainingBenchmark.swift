@@ -1,10 +1,5 @@
 import Foundation
 import GPT2Model
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// `gpt2 bench --train`: optimizer steps (forward, backward, AdamW) on random token windows of
 /// a model's shape, timed, with the process's peak resident memory. The first step is a
@@ -61,19 +56,7 @@ public struct TrainingBenchmark: Sendable {
                                 optimizer: optimizer, lr: 1e-4, clip: 1).loss
             if step > 0 { seconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
         }
-        return Result(train_tok_s: Double(batch * window * (steps - 1)) / seconds, peak_rss_mb: Self.peakResidentMB(),
+        return Result(train_tok_s: Double(batch * window * (steps - 1)) / seconds, peak_rss_mb: ProcessMemory.peakResidentMB(),
                       batch: batch, context: window, timed_steps: steps - 1, threads: threads, last_loss: loss)
-    }
-
-    /// `getrusage`'s maximum resident set size, in MB.
-    public static func peakResidentMB() -> Double {
-        var usage = rusage()
-        #if os(Linux)
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_maxrss) * 1024 / 1e6  // KiB on Linux
-        #else
-        getrusage(RUSAGE_SELF, &usage)
-        return Double(usage.ru_maxrss) / 1e6  // bytes on Darwin
-        #endif
     }
 }

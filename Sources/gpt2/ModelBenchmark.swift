@@ -59,7 +59,7 @@ struct ModelBenchmark {
         }
         let oneStream = batchRates["1"]!
         if !batchSizes.contains(1) { batchRates["1"] = nil }
-        let peakRSS = peakResidentMegabytes() ?? 0   // before the bandwidth probes' own buffers
+        let peakRSS = ProcessMemory.peakResidentMB()   // before the bandwidth probes' own buffers
         let weightBytes = Double(model.weights.byteCount)
         var bandwidth = ReadBandwidth.measure(pool: workspace.pool)
         var fractions: [Double] = []

@@ -50,13 +50,3 @@ enum ReadBandwidth {
         return (a + b + c + d).sum()
     }
 }
-
-/// Peak resident memory of this process (VmHWM), in MB.
-func peakResidentMegabytes() -> Double? {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
-    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-        let fields = line.split(separator: " ")
-        if fields.count >= 2, let kb = Double(fields[1]) { return kb / 1000 }
-    }
-    return nil
-}
