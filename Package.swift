@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "GPT2Kernels", targets: ["GPT2Kernels"]),
         .library(name: "GPT2Model", targets: ["GPT2Model"]),
         .library(name: "GPT2Generation", targets: ["GPT2Generation"]),
+        .library(name: "GPT2Privacy", targets: ["GPT2Privacy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -47,8 +48,10 @@ let package = Package(
         .target(name: "CGPT2Kernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
         .target(name: "GPT2Kernels", dependencies: ["CGPT2Kernels"], swiftSettings: fastSettings),
         .target(name: "GPT2Model", dependencies: ["GPT2Kernels"], swiftSettings: fastSettings),
+        // The privacy guards' data: the verbatim index, blocklists, personal-detail filters.
+        .target(name: "GPT2Privacy", dependencies: ["GPT2Model"], swiftSettings: fastSettings),
         .target(
-            name: "GPT2Generation", dependencies: ["GPT2Model", "GPT2Tokenizer", "CGPT2Embedded"],
+            name: "GPT2Generation", dependencies: ["GPT2Model", "GPT2Tokenizer", "GPT2Privacy", "CGPT2Embedded"],
             swiftSettings: fastSettings
         ),
         .target(
@@ -56,22 +59,22 @@ let package = Package(
             dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: fastSettings
         ),
-        .target(name: "GPT2Datasets", dependencies: ["GPT2Tokenizer"], swiftSettings: fastSettings),
+        .target(name: "GPT2Datasets", dependencies: ["GPT2Tokenizer", "GPT2Privacy"], swiftSettings: fastSettings),
         .target(
             name: "GPT2Training",
-            dependencies: ["GPT2Kernels", "GPT2Model", "GPT2Tokenizer"],
+            dependencies: ["GPT2Kernels", "GPT2Model", "GPT2Tokenizer", "GPT2Privacy"],
             swiftSettings: fastSettings
         ),
         .target(
             name: "GPT2Server",
-            dependencies: ["GPT2Generation", "GPT2Model", "GPT2Tokenizer", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: ["GPT2Generation", "GPT2Model", "GPT2Tokenizer", "GPT2Privacy", .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: fastSettings
         ),
         .executableTarget(
             name: "gpt2",
             dependencies: [
                 "GPT2Tokenizer", "GPT2Kernels", "GPT2Model", "GPT2Generation", "GPT2Server", "GPT2Datasets",
-                "GPT2Training", "GPT2Hub",
+                "GPT2Training", "GPT2Hub", "GPT2Privacy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastSettings
@@ -88,11 +91,12 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "GPT2DatasetsTests", dependencies: ["GPT2Datasets", "GPT2Tokenizer"]),
+        .testTarget(name: "GPT2DatasetsTests", dependencies: ["GPT2Datasets", "GPT2Tokenizer", "GPT2Privacy"]),
+        .testTarget(name: "GPT2PrivacyTests", dependencies: ["GPT2Privacy", "GPT2Generation", "GPT2Model", "GPT2Tokenizer"]),
         .testTarget(name: "GPT2TrainingTests", dependencies: ["GPT2Training", "GPT2Model", "GPT2Kernels", "GPT2Tokenizer"]),
         .testTarget(
             name: "GPT2ServerTests",
-            dependencies: ["GPT2Server", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: ["GPT2Server", "GPT2Privacy", .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
     ]
 )

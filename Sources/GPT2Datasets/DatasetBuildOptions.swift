@@ -1,4 +1,5 @@
 import Foundation
+import GPT2Privacy
 
 /// Everything `gpt2 dataset build` was asked to do, as plain values.
 public struct DatasetBuildOptions: Sendable {

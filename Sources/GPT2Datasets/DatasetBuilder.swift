@@ -1,5 +1,6 @@
 import Foundation
 import GPT2Tokenizer
+import GPT2Privacy
 
 /// Progress of a build, reported about twice a second.
 public struct BuildProgress: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import GPT2Privacy
 
 /// What a build did: counts for the summary the command prints, and its `--json` form.
 public struct DatasetSummary: Sendable, Codable, Equatable {

@@ -4,4 +4,6 @@ public enum FinishReason: String, Sendable, Codable, Equatable {
     case stop
     /// `maxTokens` tokens were generated, or the context window is full.
     case length
+    /// The output filter found a personal detail and ended the text before it.
+    case contentFilter = "content_filter"
 }

@@ -1,3 +1,5 @@
+import GPT2Privacy
+
 /// The knobs of one generation request: how many tokens, how to sample them, and when to stop.
 ///
 /// A plain value that enters at the edge (CLI flags, an HTTP request body) and travels unchanged to
@@ -65,6 +67,15 @@ public struct GenerateParameters: Sendable, Codable, Equatable {
     /// context limit.
     public var ignoreEOS: Bool = false
 
+    /// Refuse tokens that would complete a run of this many tokens copied from the training text
+    /// (the model's verbatim index); `nil` or `0` leaves it to the server's or command's default.
+    /// A request can only shorten the default.
+    public var blockVerbatim: Int? = nil
+
+    /// The output filter for personal details; `nil` leaves it to the default. A request can only
+    /// make it stricter.
+    public var outputFilter: OutputFilterMode? = nil
+
     /// The most stop strings a request may carry.
     public static let maximumStopCount = 16
 
@@ -85,7 +96,9 @@ public struct GenerateParameters: Sendable, Codable, Equatable {
         logitBias: [Int: Float] = [:],
         seed: UInt64? = nil,
         stop: [String] = [],
-        ignoreEOS: Bool = false
+        ignoreEOS: Bool = false,
+        blockVerbatim: Int? = nil,
+        outputFilter: OutputFilterMode? = nil
     ) {
         self.maxTokens = maxTokens
         self.minTokens = minTokens
@@ -100,6 +113,8 @@ public struct GenerateParameters: Sendable, Codable, Equatable {
         self.seed = seed
         self.stop = stop
         self.ignoreEOS = ignoreEOS
+        self.blockVerbatim = blockVerbatim
+        self.outputFilter = outputFilter
     }
 
     /// Whether sampling is greedy (argmax) rather than random.
@@ -107,7 +122,7 @@ public struct GenerateParameters: Sendable, Codable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case maxTokens, minTokens, temperature, topK, topP, minP, repetitionPenalty
-        case presencePenalty, frequencyPenalty, logitBias, seed, stop, ignoreEOS
+        case presencePenalty, frequencyPenalty, logitBias, seed, stop, ignoreEOS, blockVerbatim, outputFilter
     }
 
     /// Decodes parameters; a missing key takes its default value.
@@ -127,5 +142,7 @@ public struct GenerateParameters: Sendable, Codable, Equatable {
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
         stop = try c.decodeIfPresent([String].self, forKey: .stop) ?? d.stop
         ignoreEOS = try c.decodeIfPresent(Bool.self, forKey: .ignoreEOS) ?? d.ignoreEOS
+        blockVerbatim = try c.decodeIfPresent(Int.self, forKey: .blockVerbatim)
+        outputFilter = try c.decodeIfPresent(OutputFilterMode.self, forKey: .outputFilter)
     }
 }

@@ -1,4 +1,5 @@
 import GPT2Model
+import GPT2Privacy
 import GPT2Tokenizer
 
 /// One sequence's progress through a generation, stepped one token at a time by whoever runs
@@ -27,6 +28,7 @@ public struct GenerationState: Sendable {
     private var sampler: SamplerChain
     private var decoder: StreamingDecoder
     private var stops: StopStringMatcher
+    private var filter: OutputFilter
     private let contextLength: Int
     private let vocabularySize: Int
 
@@ -48,10 +50,12 @@ public struct GenerationState: Sendable {
     ///   - naming: how parameter errors spell the fields.
     ///   - topLogprobs: `nil` for no log-probabilities; otherwise each step reports the chosen
     ///     token's log-probability and this many best alternatives.
+    ///   - guards: the privacy guards and their defaults, which the parameters can only tighten.
     /// - Throws: ``GenerationError`` for bad parameters, an empty prompt, or a prompt that fills
     ///   the context.
     public init(promptIDs: [Int], parameters: GenerateParameters, config: GPT2Config, tokenizer: BPETokenizer,
-                naming: ParameterNaming = .swift, topLogprobs: Int? = nil) throws(GenerationError) {
+                naming: ParameterNaming = .swift, topLogprobs: Int? = nil,
+                guards: PrivacyGuards = .none) throws(GenerationError) {
         try parameters.validate(vocabularySize: config.vocabSize, naming: naming)
         guard !promptIDs.isEmpty else { throw .emptyPrompt }
         guard promptIDs.count < config.contextLength || parameters.maxTokens == 0 else {
@@ -64,9 +68,12 @@ public struct GenerationState: Sendable {
         self.promptIDs = promptIDs
         self.parameters = parameters.withChosenSeed()
         self.topLogprobs = topLogprobs
+        let verbatimLimit = try guards.verbatimLimit(requested: parameters.blockVerbatim, naming: naming)
         sampler = SamplerChain(parameters: self.parameters, endOfTextID: config.endOfTextID)
+        sampler.vetoes = guards.vetoes(verbatimLimit: verbatimLimit, tokenizer: tokenizer)
         decoder = StreamingDecoder(tokenizer: tokenizer)
         stops = StopStringMatcher(stops: parameters.stop)
+        filter = OutputFilter(mode: max(guards.outputFilter, parameters.outputFilter ?? .off), scrubber: guards.scrubber)
         contextLength = config.contextLength
         vocabularySize = config.vocabSize
         if parameters.maxTokens == 0 { finishReason = .length }
@@ -100,7 +107,7 @@ public struct GenerationState: Sendable {
         }
         if next == sampler.endOfTextID && !parameters.ignoreEOS && index >= parameters.minTokens {
             finishReason = .stop
-            let rest = flush()
+            let rest = filtered(flush(), final: true)
             text += rest
             return GenerationStep(tokenID: nil, text: rest, logprob: logprob)
         }
@@ -115,8 +122,32 @@ public struct GenerationState: Sendable {
             finishReason = .length
             piece += flush()
         }
+        piece = filtered(piece, final: finishReason != nil)
         text += piece
         return GenerationStep(tokenID: next, text: piece, logprob: logprob)
+    }
+
+    /// Whether any privacy guard watches this generation (a veto or an output filter).
+    public var isGuarded: Bool { !sampler.vetoes.isEmpty || filter.mode != .off }
+
+    /// What the privacy guards did so far.
+    public var privacy: PrivacyReport {
+        var report = PrivacyReport()
+        for (veto, count) in zip(sampler.vetoes, sampler.refusals) {
+            if veto is VerbatimGuard { report.verbatimRefusals += count } else { report.blocklistRefusals += count }
+        }
+        report.redactions = filter.counts
+        report.rejected = filter.rejected
+        return report
+    }
+
+    /// Passes final text through the output filter (flushing it when the text ends); a rejection
+    /// ends the generation with ``FinishReason/contentFilter``.
+    private mutating func filtered(_ piece: String, final: Bool) -> String {
+        var out = filter.append(piece)
+        if final && !filter.rejected { out += filter.finish() }
+        if filter.rejected { finishReason = .contentFilter }
+        return out
     }
 
     /// Ends the generation early (the caller stopped it) with reason `stop`; returns nothing more.

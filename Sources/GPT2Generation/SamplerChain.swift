@@ -11,6 +11,10 @@
 ///    ``TopKFilter``, ``TopPFilter``, ``MinPFilter`` (Hugging Face's warper order), and a draw
 ///    from the softmax of what is left by inverse CDF with one ``Xoshiro256StarStar/nextDouble()``.
 ///
+/// 4. the ``TokenVeto``s (the privacy guards) on the token drawn: a refused token is removed and
+///    the draw repeated (the argmax taken again when greedy); when every candidate left after the
+///    filters is refused, the filters run again on the rest of the vocabulary.
+///
 /// The chain owns its random generator and scratch buffers, so each generation needs its own
 /// chain (a value: copying one forks the generator). Steps allocate nothing once the buffers have
 /// grown to the vocabulary size, except inside the standard library's sort.
@@ -23,6 +27,10 @@ public struct SamplerChain: Sendable {
     public var processors: [any LogitsProcessor]
     /// The truncation stage, run in order when sampling (not when greedy).
     public var filters: [any CandidateFilter]
+    /// Rules that may refuse the drawn token, asked in order.
+    public var vetoes: [any TokenVeto] = []
+    /// Tokens each veto refused so far, parallel to ``vetoes``.
+    public private(set) var refusals: [Int] = []
     /// Whether the chain takes the argmax instead of drawing.
     public let isGreedy: Bool
     /// The end-of-text token id.
@@ -112,14 +120,48 @@ public struct SamplerChain: Sendable {
         for i in processors.indices {
             processors[i].process(logits, context: context)
         }
+        if !vetoes.isEmpty {
+            if refusals.count != vetoes.count { refusals = [Int](repeating: 0, count: vetoes.count) }
+            for i in vetoes.indices { vetoes[i].prepare(context: context) }
+        }
         if isGreedy {
-            return Self.argmax(UnsafeBufferPointer(logits))
+            while let id = Self.argmax(UnsafeBufferPointer(logits)) {
+                if vetoes.isEmpty || allowed(id) { return id }
+                logits[id] = -.infinity
+            }
+            return nil
         }
         candidates.load(logits: UnsafeBufferPointer(logits))
         for i in filters.indices {
             filters[i].apply(to: &candidates)
         }
-        return draw()
+        guard !vetoes.isEmpty else { return draw().map { Int(candidates.ids[$0]) } }
+        while true {
+            guard let index = draw() else {
+                // Every candidate left by the filters was refused: run them on the rest.
+                candidates.load(logits: UnsafeBufferPointer(logits))
+                for i in filters.indices { filters[i].apply(to: &candidates) }
+                guard let index = draw() else { return nil }
+                let id = Int(candidates.ids[index])
+                if allowed(id) { return id }
+                logits[id] = -.infinity
+                candidates.remove(at: index)
+                continue
+            }
+            let id = Int(candidates.ids[index])
+            if allowed(id) { return id }
+            logits[id] = -.infinity
+            candidates.remove(at: index)
+        }
+    }
+
+    /// Asks the vetoes about `id`, counting a refusal against the first that refuses.
+    private mutating func allowed(_ id: Int) -> Bool {
+        for i in vetoes.indices where !vetoes[i].allows(id) {
+            refusals[i] += 1
+            return false
+        }
+        return true
     }
 
     /// ``sample(logits:promptTokens:generatedTokens:)`` on an array.
@@ -138,13 +180,13 @@ public struct SamplerChain: Sendable {
     /// Draws a candidate with probability `exp(logit - max) / sum` by inverse CDF: `u` uniform in
     /// `[0, 1)` times the sum, then the first candidate, in the candidates' order, at which the
     /// running sum of weights exceeds it. Blocks of 16 weights whose sum stays at or below the
-    /// target are skipped whole.
+    /// target are skipped whole. Returns the candidate's index in ``candidates``.
     private mutating func draw() -> Int? {
         let n = candidates.count
         if n == 0 { return nil }
         let m = candidates.maximumLogit
         if m == -.infinity { return nil }
-        if n == 1 { return Int(candidates.ids[0]) }
+        if n == 1 { return 0 }
         if weights.count < n { weights = [Float](repeating: 0, count: n) }
         let total = candidates.logits.withUnsafeBufferPointer { logits in
             weights.withUnsafeMutableBufferPointer { VectorMath.expShifted(logits, minus: m, into: $0) }
@@ -165,13 +207,13 @@ public struct SamplerChain: Sendable {
                 if w[i] > 0 {
                     cumulative += Double(w[i])
                     last = i
-                    if u < cumulative { return Int(candidates.ids[i]) }
+                    if u < cumulative { return i }
                 }
                 i += 1
             }
             // Rounding left u at or above the final sum: the last possible token.
             if last == nil { last = (0..<n).last { w[$0] > 0 } }
-            return last.map { Int(candidates.ids[$0]) }
+            return last
         }
     }
 }

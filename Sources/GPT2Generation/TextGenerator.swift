@@ -1,5 +1,6 @@
 import Foundation
 import GPT2Model
+import GPT2Privacy
 import GPT2Tokenizer
 
 /// What one generation produced.
@@ -13,6 +14,8 @@ public struct GenerationResult: Sendable, Equatable {
     public var promptTokenCount: Int
     /// The seed the sampler used (chosen at random when the parameters named none).
     public var seed: UInt64 = 0
+    /// What the privacy guards did; `nil` when none was on.
+    public var privacy: PrivacyReport? = nil
 }
 
 /// A piece of streamed output: the text that became final with this token.
@@ -44,15 +47,17 @@ public final class TextGenerator {
     /// Runs one generation. `onChunk` receives text as it becomes final; returning false stops
     /// the generation early (finish reason `stop`).
     public func generate(prompt: String, parameters: GenerateParameters, naming: ParameterNaming = .swift,
+                         guards: PrivacyGuards = .none,
                          onChunk: (GenerationChunk) -> Bool = { _ in true }) throws -> GenerationResult {
-        try generate(promptIDs: promptTokens(prompt), parameters: parameters, naming: naming, onChunk: onChunk)
+        try generate(promptIDs: promptTokens(prompt), parameters: parameters, naming: naming, guards: guards, onChunk: onChunk)
     }
 
     /// Runs one generation from token ids (see ``generate(prompt:parameters:naming:onChunk:)``).
     public func generate(promptIDs: [Int], parameters: GenerateParameters, naming: ParameterNaming = .swift,
+                         guards: PrivacyGuards = .none,
                          onChunk: (GenerationChunk) -> Bool = { _ in true }) throws -> GenerationResult {
         var state = try GenerationState(promptIDs: promptIDs, parameters: parameters, config: model.config,
-                                        tokenizer: tokenizer, naming: naming)
+                                        tokenizer: tokenizer, naming: naming, guards: guards)
         let cache = model.makeCache(capacity: state.cacheCapacity)
         var input = promptIDs
         while !state.isFinished {
@@ -66,6 +71,7 @@ public final class TextGenerator {
             input = [next]
         }
         return GenerationResult(text: state.text, ids: state.generated, finishReason: state.finishReason ?? .length,
-                                promptTokenCount: promptIDs.count, seed: state.seed)
+                                promptTokenCount: promptIDs.count, seed: state.seed,
+                                privacy: state.isGuarded ? state.privacy : nil)
     }
 }

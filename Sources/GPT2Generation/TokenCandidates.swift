@@ -53,6 +53,12 @@ public struct TokenCandidates: Sendable {
         return logits.withUnsafeBufferPointer { VectorMath.maximum($0) }
     }
 
+    /// Removes the candidate at `index`, keeping the others' order (and so the rank order).
+    public mutating func remove(at index: Int) {
+        ids.remove(at: index)
+        logits.remove(at: index)
+    }
+
     /// Keeps the first `n` candidates (the `n` best when ``isSorted``).
     public mutating func truncate(to n: Int) {
         let extra = count - n

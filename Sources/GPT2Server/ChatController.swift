@@ -98,6 +98,7 @@ struct ChatController {
             return Routes.eventStream { writer in
                 var started = Set<Int>()
                 var usage = (prompt: 0, completion: 0)
+                var reports: [Int: PrivacyReport] = [:]
                 for await (i, event) in events {
                     var delta: [String: JSONValue] = [:]
                     var finish: JSONValue = .null
@@ -109,6 +110,9 @@ struct ChatController {
                         }
                         if step.text.isEmpty && tokenLogprobs == .null { continue }
                         delta["content"] = .string(started.contains(i) ? step.text : Self.trimLeading(step.text))
+                    case let .privacy(report):
+                        reports[i] = report
+                        continue
                     case let .finished(reason, promptTokens, completionTokens):
                         finish = .string(reason.rawValue)
                         if i % n == 0 { usage.prompt += promptTokens }
@@ -122,8 +126,10 @@ struct ChatController {
                     if !started.contains(i) { delta["role"] = .string("assistant"); started.insert(i) }
                     var body = header
                     body["object"] = .string("chat.completion.chunk")
-                    body["choices"] = .array([.object(["index": .number(Double(i)), "delta": .object(delta),
-                                                       "logprobs": tokenLogprobs, "finish_reason": finish])])
+                    var choice: [String: JSONValue] = ["index": .number(Double(i)), "delta": .object(delta),
+                                                       "logprobs": tokenLogprobs, "finish_reason": finish]
+                    if finish != .null, let report = reports[i] { choice["privacy"] = report.json }
+                    body["choices"] = .array([.object(choice)])
                     try await Routes.writeEvent(.object(body), to: &writer)
                 }
                 if includeUsage {
@@ -137,11 +143,12 @@ struct ChatController {
                 try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
             }
         }
-        let (texts, reasons, entries, promptTokens, completionTokens) = try await context.cancellingOnClose {
+        let (texts, reasons, entries, promptTokens, completionTokens, reports) = try await context.cancellingOnClose {
             var texts = [String](repeating: "", count: count)
             var reasons = [String](repeating: "length", count: count)
             var entries = [[JSONValue]](repeating: [], count: count)
             var promptTokens = 0, completionTokens = 0
+            var reports = [PrivacyReport?](repeating: nil, count: count)
             for await (i, event) in events {
                 switch event {
                 case let .step(step):
@@ -149,6 +156,7 @@ struct ChatController {
                     if wantsLogprobs, let measured = step.logprob {
                         entries[i].append(Self.logprobEntry(measured, tokenizer: tokenizer))
                     }
+                case let .privacy(report): reports[i] = report
                 case let .finished(reason, p, c):
                     reasons[i] = reason.rawValue
                     if i % n == 0 { promptTokens += p }
@@ -158,14 +166,17 @@ struct ChatController {
                 }
             }
             try Task.checkCancellation()
-            return (texts, reasons, entries, promptTokens, completionTokens)
+            return (texts, reasons, entries, promptTokens, completionTokens, reports)
         }
         var body = header
         body["object"] = .string("chat.completion")
         body["choices"] = .array(texts.indices.map { i in
-            .object(["index": .number(Double(i)), "finish_reason": .string(reasons[i]),
-                     "message": .object(["role": .string("assistant"), "content": .string(Self.trimLeading(texts[i]))]),
-                     "logprobs": wantsLogprobs ? .object(["content": .array(entries[i])]) : .null])
+            var choice: [String: JSONValue] = [
+                "index": .number(Double(i)), "finish_reason": .string(reasons[i]),
+                "message": .object(["role": .string("assistant"), "content": .string(Self.trimLeading(texts[i]))]),
+                "logprobs": wantsLogprobs ? .object(["content": .array(entries[i])]) : .null]
+            if let report = reports[i] { choice["privacy"] = report.json }
+            return .object(choice)
         })
         body["usage"] = .object(["prompt_tokens": .number(Double(promptTokens)), "completion_tokens": .number(Double(completionTokens)),
                                  "total_tokens": .number(Double(promptTokens + completionTokens))])

@@ -17,6 +17,8 @@ struct CompletionChoice {
     var finishReason: String?
     var promptTokens = 0
     var completionTokens = 0
+    /// What the privacy guards did, when any was on.
+    var privacy: PrivacyReport?
     /// Characters of text so far, for `text_offset`.
     private var offset = 0
 
@@ -75,8 +77,10 @@ struct CompletionChoice {
 
     /// The choice as it appears in a JSON answer.
     var json: JSONValue {
-        .object(["index": .number(Double(index)), "text": .string(text), "logprobs": logprobsJSON,
-                 "finish_reason": finishReason.map(JSONValue.string) ?? .null])
+        var fields: [String: JSONValue] = ["index": .number(Double(index)), "text": .string(text), "logprobs": logprobsJSON,
+                                           "finish_reason": finishReason.map(JSONValue.string) ?? .null]
+        if let privacy, finishReason != nil { fields["privacy"] = privacy.json }
+        return .object(fields)
     }
 
     /// Forgets what was sent in a stream chunk, so the next chunk carries only the new part.

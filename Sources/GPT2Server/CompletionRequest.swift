@@ -1,5 +1,6 @@
 import Foundation
 import GPT2Generation
+import GPT2Privacy
 import GPT2Tokenizer
 
 /// A `POST /v1/completions` request, read from OpenAI's fields and checked with messages that
@@ -22,7 +23,7 @@ public struct CompletionRequest: Sendable {
     static let known: Set<String> = [
         "model", "prompt", "max_tokens", "min_tokens", "temperature", "top_p", "top_k", "min_p", "n", "stop", "stream",
         "stream_options", "logprobs", "echo", "seed", "presence_penalty", "frequency_penalty", "repetition_penalty",
-        "logit_bias", "user", "ignore_eos", "best_of", "suffix",
+        "logit_bias", "user", "ignore_eos", "best_of", "suffix", "block_verbatim", "output_filter",
     ]
 
     /// Reads and checks the request.
@@ -82,6 +83,18 @@ public struct CompletionRequest: Sendable {
         p.repetitionPenalty = try fields.float("repetition_penalty") ?? 1
         p.ignoreEOS = try fields.bool("ignore_eos") ?? false
         p.stop = try fields.strings("stop") ?? []
+        if let limit = try fields.int("block_verbatim") {
+            guard limit >= 0 else {
+                throw .invalid("The field `block_verbatim` must be an integer >= 0 (0 keeps the server's setting), but got \(limit).", param: "block_verbatim")
+            }
+            p.blockVerbatim = limit
+        }
+        if let mode = try fields.string("output_filter") {
+            guard let parsed = OutputFilterMode(rawValue: mode) else {
+                throw .invalid("The field `output_filter` must be one of off, redact, reject, but got \"\(mode.prefix(40))\".", param: "output_filter")
+            }
+            p.outputFilter = parsed
+        }
         if let seed = try fields.int("seed") {
             guard seed >= 0 else { throw .invalid("The field `seed` must be an integer >= 0, but got \(seed).", param: "seed") }
             p.seed = UInt64(seed)

@@ -73,6 +73,7 @@ struct CompletionsController {
                 switch event {
                 case let .promptLogprobs(measured): choices[i].addPrompt(prompts[i], logprobs: measured)
                 case let .step(step): choices[i].add(step)
+                case let .privacy(report): choices[i].privacy = report
                 case let .finished(reason, promptTokens, completionTokens):
                     choices[i].finishReason = reason.rawValue
                     choices[i].promptTokens = promptTokens
@@ -115,6 +116,9 @@ struct CompletionsController {
             case let .step(step):
                 choices[i].add(step)
                 if choices[i].text.isEmpty && choices[i].tokens.isEmpty { continue }
+            case let .privacy(report):
+                choices[i].privacy = report
+                continue
             case let .finished(reason, promptTokens, completionTokens):
                 choices[i].finishReason = reason.rawValue
                 totals[i].promptTokens = promptTokens

@@ -62,7 +62,7 @@ struct LegacyController {
                 switch event {
                 case let .step(step): texts[i] += step.text
                 case let .failed(error): throw error
-                case .promptLogprobs, .finished: break
+                case .promptLogprobs, .privacy, .finished: break
                 }
             }
             try Task.checkCancellation()

@@ -21,6 +21,7 @@ public actor Scheduler {
     let maxConcurrent: Int
     let maxQueue: Int
     let metrics: ServerMetrics
+    let guards: PrivacyGuards
 
     /// One sequence in flight.
     struct Slot {
@@ -45,14 +46,16 @@ public actor Scheduler {
     ///   - threads: threads of the math (one pool for every batch).
     ///   - maxConcurrent: sequences decoded together in one step.
     ///   - maxQueue: sequences that may wait for a slot.
+    ///   - guards: the privacy guards every sequence gets (requests may tighten them).
     public init(model: GPT2Model, tokenizer: BPETokenizer, threads: Int, maxConcurrent: Int, maxQueue: Int,
-                metrics: ServerMetrics) {
+                metrics: ServerMetrics, guards: PrivacyGuards = .none) {
         self.model = model
         self.tokenizer = tokenizer
         workspace = ForwardWorkspace(threads: threads)
         self.maxConcurrent = maxConcurrent
         self.maxQueue = maxQueue
         self.metrics = metrics
+        self.guards = guards
     }
 
     /// Sequences being decoded and sequences waiting.
@@ -77,7 +80,8 @@ public actor Scheduler {
             let state: GenerationState
             do {
                 state = try GenerationState(promptIDs: request.promptIDs, parameters: request.parameters, config: model.config,
-                                            tokenizer: tokenizer, naming: .json, topLogprobs: request.topLogprobs)
+                                            tokenizer: tokenizer, naming: .json, topLogprobs: request.topLogprobs,
+                                            guards: guards)
             } catch { throw APIError(error) }
             let (stream, continuation) = AsyncStream.makeStream(of: SequenceEvent.self, bufferingPolicy: .unbounded)
             let id = nextID
@@ -231,6 +235,11 @@ public actor Scheduler {
 
     private func finish(_ slot: Slot) {
         metrics.countTokens(prompt: slot.request.promptIDs.count)
+        if slot.state.isGuarded {
+            let report = slot.state.privacy
+            metrics.countPrivacy(report)
+            slot.continuation.yield(.privacy(report))
+        }
         slot.continuation.yield(.finished(reason: slot.state.finishReason ?? .length, promptTokens: slot.request.promptIDs.count,
                                           completionTokens: slot.state.generated.count))
         slot.continuation.finish()

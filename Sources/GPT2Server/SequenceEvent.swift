@@ -21,12 +21,14 @@ public struct SequenceRequest: Sendable {
 }
 
 /// What a sequence reports, in order: optionally its prompt's log-probabilities, then steps, then
-/// exactly one `finished` or `failed`.
+/// (when a privacy guard was on) its privacy report, then exactly one `finished` or `failed`.
 public enum SequenceEvent: Sendable {
     /// The prompt's tokens' log-probabilities (`nil` for the first token) with top alternatives.
     case promptLogprobs([TokenLogprob?])
     /// One generated token (or the end-of-text that ended the text) and the text it made final.
     case step(GenerationStep)
+    /// What the privacy guards did, just before `finished`, when any guard was on.
+    case privacy(PrivacyReport)
     /// The end, with OpenAI's reason and the counts for `usage`.
     case finished(reason: FinishReason, promptTokens: Int, completionTokens: Int)
     /// The sequence failed after it was accepted (the error reaches a stream as an `error` event).

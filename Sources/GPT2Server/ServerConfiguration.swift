@@ -1,4 +1,5 @@
 import Foundation
+import GPT2Privacy
 
 /// Everything `gpt2 serve` is told at start: where to listen, what to serve, and the limits that
 /// keep one process responsive under load. Built from flags, with environment variables
@@ -40,6 +41,17 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxChoices = 8
     /// The most top log-probabilities per token (`logprobs`).
     public var maxLogprobs = 5
+    /// Refuse tokens that would complete a run of this many tokens copied from the training text
+    /// (`BLOCK_VERBATIM`; 0: off unless a request asks); needs the model's verbatim index.
+    public var blockVerbatim = 0
+    /// The verbatim index, when not `verbatim.idx` in the model folder.
+    public var verbatimIndexPath: String? = nil
+    /// A blocklist file: phrases never generated (`BLOCKLIST`).
+    public var blocklistPath: String? = nil
+    /// The output filter for personal details every response gets (`OUTPUT_FILTER`).
+    public var outputFilter: OutputFilterMode = .off
+    /// Names the output filter also redacts, one per line.
+    public var namesPath: String? = nil
     /// Speaker names of the chat transcript, by OpenAI role.
     public var chatNames: [String: String] = ["system": "System", "user": "User", "assistant": "Assistant"]
 
@@ -62,6 +74,19 @@ public struct ServerConfiguration: Sendable, Equatable {
             }
             defaultMaxTokens = value
         }
+        if let limit = environment["BLOCK_VERBATIM"], !limit.isEmpty {
+            guard let value = Int(limit), value >= 0 else {
+                throw .invalid(name: "BLOCK_VERBATIM", found: limit, expected: "an integer >= 0")
+            }
+            blockVerbatim = value
+        }
+        if let mode = environment["OUTPUT_FILTER"], !mode.isEmpty {
+            guard let value = OutputFilterMode(rawValue: mode) else {
+                throw .invalid(name: "OUTPUT_FILTER", found: mode, expected: "one of off, redact, reject")
+            }
+            outputFilter = value
+        }
+        if let path = environment["BLOCKLIST"], !path.isEmpty { blocklistPath = path }
         if let route = environment["ROUTE_GENERATE"], !route.isEmpty { generateRoute = route }
         if let key = environment["API_KEY"], !key.isEmpty { apiKey = key }
         if let origins = environment["CORS_ORIGINS"], !origins.isEmpty {
@@ -81,6 +106,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         try positive("max-body-bytes", maxBodyBytes)
         try positive("threads", threads)
         try positive("max-choices", maxChoices)
+        if blockVerbatim < 0 { throw .invalid(name: "block-verbatim", found: "\(blockVerbatim)", expected: "an integer >= 0") }
         if maxQueueLength < 0 { throw .invalid(name: "max-queue", found: "\(maxQueueLength)", expected: "an integer >= 0") }
         if !(port >= 0 && port <= 65535) { throw .invalid(name: "port", found: "\(port)", expected: "an integer in 0...65535") }
         if !(drainSeconds.isFinite && drainSeconds >= 0) {

@@ -1,4 +1,6 @@
 import Foundation
+import GPT2Generation
+import GPT2Privacy
 import Synchronization
 
 /// Counters, gauges and histograms of the server, rendered in Prometheus' text format by
@@ -28,6 +30,8 @@ public final class ServerMetrics: Sendable {
         var active = 0
         var firstToken = Histogram()
         var tokenInterval = Histogram()
+        var privacy = PrivacyReport()
+        var rejected = 0
     }
 
     private let state = Mutex(State())
@@ -43,6 +47,13 @@ public final class ServerMetrics: Sendable {
         state.withLock {
             $0.promptTokens += prompt
             $0.generatedTokens += generated
+        }
+    }
+
+    func countPrivacy(_ report: PrivacyReport) {
+        state.withLock {
+            $0.privacy.add(report)
+            if report.rejected { $0.rejected += 1 }
         }
     }
 
@@ -81,6 +92,16 @@ public final class ServerMetrics: Sendable {
         out += "gpt2_queue_depth \(s.waiting)\n"
         family("gpt2_active_sequences", "gauge", "Sequences being decoded.")
         out += "gpt2_active_sequences \(s.active)\n"
+        family("gpt2_verbatim_refusals_total", "counter", "Drawn tokens refused because they would extend a run copied from the training text to the limit.")
+        out += "gpt2_verbatim_refusals_total \(s.privacy.verbatimRefusals)\n"
+        family("gpt2_blocklist_refusals_total", "counter", "Drawn tokens refused because they would complete a blocklisted phrase.")
+        out += "gpt2_blocklist_refusals_total \(s.privacy.blocklistRefusals)\n"
+        family("gpt2_redactions_total", "counter", "Personal details found in generated text by the output filter, by category.")
+        for category in PIIScrubber.Category.allCases {
+            out += "gpt2_redactions_total{category=\"\(category.rawValue)\"} \(s.privacy.redactions[category] ?? 0)\n"
+        }
+        family("gpt2_rejected_outputs_total", "counter", "Generations ended by the output filter (content_filter).")
+        out += "gpt2_rejected_outputs_total \(s.rejected)\n"
         histogram("gpt2_time_to_first_token_seconds", "Seconds from a sequence's arrival to its first token.", s.firstToken, into: &out)
         histogram("gpt2_time_per_output_token_seconds", "Seconds between a sequence's consecutive tokens.", s.tokenInterval, into: &out)
         return out

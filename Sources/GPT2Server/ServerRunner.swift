@@ -39,8 +39,14 @@ struct ModelLoadService: Service {
         let path = state.configuration.modelPath
         let threads = state.configuration.threads
         let resolved = try await Task.detached { try ResolvedModel.load(path: path) }.value
-        state.serve(resolved)
+        let c = state.configuration
+        let guards = try PrivacyGuards.load(modelDirectory: resolved.directory, indexPath: c.verbatimIndexPath,
+                                            blockVerbatim: c.blockVerbatim, blocklistPath: c.blocklistPath,
+                                            outputFilter: c.outputFilter, namesPath: c.namesPath)
+        try guards.validate(naming: .commandLine)
+        state.serve(resolved, guards: guards)
         log("model loaded: \(resolved.name) (\(resolved.model.config.layerCount) layers, \(threads) threads)")
+        if let summary = guards.summary { log("privacy: \(summary)") }
         try? await gracefulShutdown()
     }
 }

@@ -11,6 +11,7 @@ public final class ServerState: Sendable {
     public struct Loaded: Sendable {
         public let resolved: ResolvedModel
         public let scheduler: Scheduler
+        public let guards: PrivacyGuards
     }
     private let loaded = Mutex<Loaded?>(nil)
     private let draining = Mutex(false)
@@ -20,13 +21,13 @@ public final class ServerState: Sendable {
         self.metrics = metrics
     }
 
-    /// Makes `resolved` the served model and starts its scheduler.
+    /// Makes `resolved` the served model, guarded by `guards`, and starts its scheduler.
     @discardableResult
-    public func serve(_ resolved: ResolvedModel) -> Loaded {
+    public func serve(_ resolved: ResolvedModel, guards: PrivacyGuards = .none) -> Loaded {
         let scheduler = Scheduler(model: resolved.model, tokenizer: resolved.tokenizer, threads: configuration.threads,
                                   maxConcurrent: configuration.maxConcurrentSequences, maxQueue: configuration.maxQueueLength,
-                                  metrics: metrics)
-        let value = Loaded(resolved: resolved, scheduler: scheduler)
+                                  metrics: metrics, guards: guards)
+        let value = Loaded(resolved: resolved, scheduler: scheduler, guards: guards)
         loaded.withLock { $0 = value }
         return value
     }

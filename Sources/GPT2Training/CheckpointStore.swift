@@ -1,5 +1,6 @@
 import Foundation
 import GPT2Model
+import GPT2Privacy
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -47,6 +48,7 @@ public struct CheckpointStore: Sendable {
         try writeFolder(target) { temporary in
             try StreamedSafetensors.saveModel(parameters, to: temporary, metadata: ["step": String(state.step)])
             try OutputFolder.copyFiles(Self.tokenizerFiles, from: tokenizerSource, to: temporary)
+            try OutputFolder.copyFiles([VerbatimIndex.fileName], from: folder, to: temporary)
             var moments: [StreamedSafetensors.Tensor] = []
             for (prefix, buffer) in [("m.", optimizer.m), ("v.", optimizer.v)] {
                 for (i, entry) in parameters.entries.enumerated() {
@@ -85,6 +87,7 @@ public struct CheckpointStore: Sendable {
             try StreamedSafetensors.saveModel(parameters, to: temporary,
                                               metadata: ["step": String(step), "validation_loss": String(loss)])
             try OutputFolder.copyFiles(Self.tokenizerFiles, from: tokenizerSource, to: temporary)
+            try OutputFolder.copyFiles([VerbatimIndex.fileName], from: folder, to: temporary)
         }
     }
 

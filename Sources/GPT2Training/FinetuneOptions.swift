@@ -1,4 +1,5 @@
 import Foundation
+import GPT2Privacy
 
 /// The settings of one fine-tuning run (`gpt2 finetune`'s options).
 public struct FinetuneOptions: Sendable, Equatable, Codable {
@@ -35,6 +36,9 @@ public struct FinetuneOptions: Sendable, Equatable, Codable {
     public var freezeEmbeddings = false
     /// Train only these blocks (nil: all).
     public var trainLayers: ClosedRange<Int>?
+    /// Tokens per window of the verbatim index written beside the checkpoints (for
+    /// `--block-verbatim` and `gpt2 audit`); `nil` writes none.
+    public var verbatimWindow: Int? = VerbatimIndexBuilder.defaultWindow
 
     public init(steps: Int) { self.steps = steps }
 

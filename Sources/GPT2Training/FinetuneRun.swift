@@ -1,5 +1,6 @@
 import Foundation
 import GPT2Model
+import GPT2Privacy
 
 /// One fine-tuning run: random windows from the training corpus, AdamW steps, validation,
 /// early stopping, checkpoints, and a JSONL log, continued exactly by `resume`.
@@ -77,6 +78,27 @@ public final class FinetuneRun: @unchecked Sendable {
         optimizer = start.1
         state = start.2
         if resume { try trimLog(after: state.step) }
+    }
+
+    /// The verbatim index this run wrote beside its checkpoints, if it wrote one.
+    public private(set) var verbatimIndex: VerbatimIndexBuilder.Summary?
+
+    /// Writes the training text's verbatim index into the run's folder (atomically); checkpoints
+    /// then carry a copy, so `--block-verbatim` and `gpt2 audit` work on every saved folder.
+    ///
+    /// - Parameter keepExisting: leave an index already there (a resumed run's) as it is.
+    public func writeVerbatimIndex(keepExisting: Bool) throws {
+        guard let window = options.verbatimWindow else { return }
+        let url = store.folder.appendingPathComponent(VerbatimIndex.fileName)
+        if keepExisting && FileManager.default.fileExists(atPath: url.path) { return }
+        var builder = try VerbatimIndexBuilder(window: window, endOfTextID: trainer.parameters.config.endOfTextID)
+        for (i, segment) in train.segments.enumerated() {
+            try builder.add(segment.tokens, source: segment.name.isEmpty ? "\(train.source) part \(i + 1)" : segment.name)
+        }
+        do { try FileManager.default.createDirectory(at: store.folder, withIntermediateDirectories: true) } catch {
+            throw TrainingError.writeFailed(store.folder, reason: "the folder cannot be created")
+        }
+        verbatimIndex = try builder.write(to: url)
     }
 
     public var hasValidation: Bool { !validationBatches.isEmpty }

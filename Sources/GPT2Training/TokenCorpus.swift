@@ -10,6 +10,8 @@ public struct TokenCorpus: @unchecked Sendable {
         public let tokens: UnsafeBufferPointer<UInt16>
         let owner: AnyObject?
         let mapped: TokenFile?
+        /// The file it came from (its last path component), for the verbatim index's sources.
+        public var name = ""
     }
 
     public private(set) var segments: [Segment]
@@ -28,7 +30,8 @@ public struct TokenCorpus: @unchecked Sendable {
     /// Ids held in memory (encoded text).
     public init(ids: [Int], source: String) {
         let owner = IDStorage(ids.map { UInt16(truncatingIfNeeded: $0) })
-        self.init(segments: [Segment(tokens: owner.buffer, owner: owner, mapped: nil)], source: source)
+        self.init(segments: [Segment(tokens: owner.buffer, owner: owner, mapped: nil,
+                                     name: URL(fileURLWithPath: source).lastPathComponent)], source: source)
     }
 
     /// Several corpora's runs together.
@@ -43,7 +46,8 @@ public struct TokenCorpus: @unchecked Sendable {
         guard file.vocabularySize <= vocabularySize else {
             throw TrainingError.tokenOutOfRange(url.path, id: file.vocabularySize - 1, vocabulary: vocabularySize)
         }
-        return TokenCorpus(segments: [Segment(tokens: file.tokens, owner: nil, mapped: file)], source: url.path)
+        return TokenCorpus(segments: [Segment(tokens: file.tokens, owner: nil, mapped: file, name: url.lastPathComponent)],
+                           source: url.path)
     }
 
     /// A UTF-8 text file encoded with `tokenizer`; a literal `<|endoftext|>` in the text separates
@@ -71,9 +75,10 @@ public struct TokenCorpus: @unchecked Sendable {
             let cut = last.tokens.count - take
             let base = last.tokens.baseAddress!
             validation.insert(Segment(tokens: UnsafeBufferPointer(start: base + cut, count: take),
-                                      owner: last.owner, mapped: last.mapped), at: 0)
+                                      owner: last.owner, mapped: last.mapped, name: last.name), at: 0)
             if cut > 0 {
-                train.append(Segment(tokens: UnsafeBufferPointer(start: base, count: cut), owner: last.owner, mapped: last.mapped))
+                train.append(Segment(tokens: UnsafeBufferPointer(start: base, count: cut), owner: last.owner,
+                                     mapped: last.mapped, name: last.name))
             }
             held -= take
         }

@@ -14,6 +14,8 @@ struct BenchCommand: AsyncParsableCommand {
         discussion: """
             Figures depend on the machine: compare them with peers measured in the same run.
             With --tokenizer, --model only supplies the tokenizer files (default: GPT-2's).
+            With --privacy-data FILE: the verbatim guard's cost (decode with and without --block-verbatim N, and
+            its worst case per token).
             With --train: --batch B windows of --context T random tokens per step, --steps N steps
             (the first untimed), AdamW; prints tokens/s and the peak resident memory
             (Scripts/bench-train-torch.py measures PyTorch on the same shape).
@@ -53,6 +55,13 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "With --train: optimizer steps, the first one untimed.")
     var steps: Int = 4
 
+    @Option(name: .customLong("privacy-data"),
+            help: "Measure the verbatim guard instead: index this training text and decode with and without --block-verbatim.")
+    var privacyData: String?
+
+    @Option(name: .customLong("block-verbatim"), parsing: .unconditional, help: "With --privacy-data: the guard's limit in tokens.")
+    var blockVerbatim: Int = 16
+
     func validate() throws {
         guard tokenizer != nil || model != nil else { throw ValidationError("Give --tokenizer FILE or --model DIR.") }
         guard threads >= 1, repeats >= 1, promptTokens >= 1, genTokens >= 1 else {
@@ -74,6 +83,10 @@ struct BenchCommand: AsyncParsableCommand {
     func run() async throws {
         if let tokenizer {
             try runTokenizer(file: tokenizer)
+        } else if let model, let privacyData {
+            let path = try await localModelPath(model)
+            try GuardBenchmark(directory: URL(fileURLWithPath: path), data: URL(fileURLWithPath: privacyData), limit: blockVerbatim,
+                               genTokens: genTokens, threads: threads, repeats: repeats).run(json: json)
         } else if let model, train {
             let path = try await localModelPath(model)
             // The loaded model is dropped once copied, as in `gpt2 finetune`, so it does not count

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import GPT2Datasets
 import GPT2Tokenizer
+import GPT2Privacy
 
 /// `gpt2 dataset`: turn text, CSV, JSON Lines and chat exports into a training corpus.
 struct DatasetCommand: AsyncParsableCommand {

@@ -96,6 +96,10 @@ struct FinetuneCommand: AsyncParsableCommand {
     @Option(help: "Train only these blocks, e.g. 6-11 (the others stay fixed).")
     var trainLayers: String?
 
+    @Flag(name: .customLong("no-verbatim-index"),
+          help: "Write no verbatim index (verbatim.idx: the training text's 8-token windows, 12 bytes each, for `--block-verbatim` and `gpt2 audit`).")
+    var noVerbatimIndex = false
+
     func validate() throws {
         guard modelOptions.model != nil else {
             throw ValidationError("Name the model to fine-tune with --model (a folder, a Hub id such as gpt2, or `default` for the small built-in model).")
@@ -118,10 +122,10 @@ struct FinetuneCommand: AsyncParsableCommand {
         let (parameters, tokenizer) = try loadParameters()
         let config = parameters.config
         let options = try reportingErrors { try makeOptions(config: config) }
-        var train = try reportingErrors { try corpus(data, tokenizer: tokenizer, vocabulary: config.vocabSize) }
+        var train = try reportingErrors { try loadCorpus(data, tokenizer: tokenizer, vocabulary: config.vocabSize) }
         var validation: TokenCorpus?
         if !valData.isEmpty {
-            validation = try reportingErrors { try corpus(valData, tokenizer: tokenizer, vocabulary: config.vocabSize) }
+            validation = try reportingErrors { try loadCorpus(valData, tokenizer: tokenizer, vocabulary: config.vocabSize) }
         } else if valFraction > 0 {
             (train, validation) = train.splitting(validationFraction: valFraction)
         }
@@ -130,6 +134,11 @@ struct FinetuneCommand: AsyncParsableCommand {
         let run = try reportingErrors {
             try FinetuneRun(parameters: parameters, modelSource: modelOptions.directory, train: train,
                             validation: validation, options: options, store: store, resume: resume != nil)
+        }
+        try reportingErrors { try run.writeVerbatimIndex(keepExisting: resume != nil) }
+        if let index = run.verbatimIndex {
+            say("Verbatim index: \(index.entries) windows of \(index.window) tokens from \(index.tokens) training tokens, "
+                + String(format: "%.1f MB", Double(index.bytes) / 1e6) + " (\(store.folder.path)/verbatim.idx).")
         }
         if run.time < options.time {
             say("Note: the corpus is shorter than one window; training with \(run.time)-token windows.")
@@ -183,6 +192,7 @@ struct FinetuneCommand: AsyncParsableCommand {
         o.seed = seed
         o.threads = modelOptions.threads
         o.freezeEmbeddings = freezeEmbeddings
+        if noVerbatimIndex { o.verbatimWindow = nil }
         if let trainLayers {
             let parts = trainLayers.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
             guard (parts.count == 1 || parts.count == 2), let low = parts.first ?? nil, let high = parts.last ?? nil, low <= high else {
@@ -191,23 +201,6 @@ struct FinetuneCommand: AsyncParsableCommand {
             o.trainLayers = low...high
         }
         return o
-    }
-
-    /// Reads every path as a token file (*.tokens) or UTF-8 text.
-    func corpus(_ paths: [String], tokenizer: BPETokenizer, vocabulary: Int) throws -> TokenCorpus {
-        let parts = try paths.map { path -> TokenCorpus in
-            let url = URL(fileURLWithPath: path)
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else {
-                throw TrainingError.emptyCorpus(path + " (not a readable file)", tokens: 0)
-            }
-            return url.pathExtension == "tokens"
-                ? try TokenCorpus.tokenFile(url, vocabularySize: vocabulary)
-                : try TokenCorpus.textFile(url, tokenizer: tokenizer)
-        }
-        let joined = TokenCorpus(joining: parts)
-        guard joined.tokenCount >= 2 else { throw TrainingError.emptyCorpus(joined.source, tokens: joined.tokenCount) }
-        return joined
     }
 
     /// One line to stdout at once (unbuffered, so progress shows while training).

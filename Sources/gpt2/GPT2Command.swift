@@ -8,7 +8,7 @@ struct GPT2Command: AsyncParsableCommand {
         subcommands: [
             GenerateCommand.self, ScoreCommand.self, TokenizeCommand.self,
             InitCommand.self, QuantizeCommand.self, BenchCommand.self, ServeCommand.self, FinetuneCommand.self, DatasetCommand.self,
-            ConvertCommand.self, DownloadCommand.self,
+            ConvertCommand.self, DownloadCommand.self, AuditCommand.self,
         ]
     )
 }

@@ -9,8 +9,8 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve a model over HTTP: OpenAI's /v1/completions, the old apps' routes, and a web page at /.",
         discussion: """
-        Environment variables HOST, PORT, MODEL, N_TOKENS, ROUTE_GENERATE, API_KEY and CORS_ORIGINS set the same \
-        things as the flags; a flag wins over its variable.
+        Environment variables HOST, PORT, MODEL, N_TOKENS, ROUTE_GENERATE, API_KEY, CORS_ORIGINS, BLOCK_VERBATIM, \
+        OUTPUT_FILTER and BLOCKLIST set the same things as the flags; a flag wins over its variable.
         """
     )
 
@@ -56,6 +56,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-body-bytes"), parsing: .unconditional, help: "Largest request body; beyond, 413 (default 1048576).")
     var maxBodyBytes: Int?
 
+    @OptionGroup(title: "Privacy guards (server defaults; a request may only make them stricter)") var privacy: PrivacyOptions
+
     @Option(name: .customLong("drain-seconds"), parsing: .unconditional, help: "Seconds in-flight requests may take to finish after SIGTERM (default 30).")
     var drainSeconds: Double?
 
@@ -77,6 +79,11 @@ struct ServeCommand: AsyncParsableCommand {
         if let maxOutputTokens { c.maxOutputTokens = maxOutputTokens }
         if let maxBodyBytes { c.maxBodyBytes = maxBodyBytes }
         if let drainSeconds { c.drainSeconds = drainSeconds }
+        if let value = privacy.blockVerbatim { c.blockVerbatim = value }
+        if let value = privacy.verbatimIndex { c.verbatimIndexPath = value }
+        if let value = privacy.blocklist { c.blocklistPath = value }
+        if let value = privacy.outputFilter { c.outputFilter = value }
+        if let value = privacy.names { c.namesPath = value }
         c.modelName = modelName
             ?? (DefaultModel.isNamed(by: c.modelPath) ? DefaultModel.flagName : URL(fileURLWithPath: c.modelPath).standardizedFileURL.lastPathComponent)
         c.generateRoute = c.generateRoute.trimmingCharacters(in: CharacterSet(charactersIn: "/"))

@@ -2,6 +2,7 @@ import Foundation
 import GPT2Tokenizer
 import Testing
 @testable import GPT2Datasets
+import GPT2Privacy
 
 @Suite("Dataset builder")
 struct DatasetBuilderTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import GPT2Datasets
+import GPT2Privacy
 
 @Suite("Shaping, duplicates and scrubbing")
 struct ShapingTests {

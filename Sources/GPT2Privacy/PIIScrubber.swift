@@ -20,6 +20,7 @@ public struct PIIScrubber: @unchecked Sendable {
     }
 
     private let patterns: [(Category, NSRegularExpression)]
+    private let maximumNameWords: Int
 
     /// - Parameter names: names to replace (empty lines ignored); matched as whole words.
     public init(names: [String] = []) {
@@ -39,17 +40,12 @@ public struct PIIScrubber: @unchecked Sendable {
                 pattern: #"(?<![\p{L}\p{N}_])(?:"# + alternatives + #")(?![\p{L}\p{N}_])"#, options: [.caseInsensitive])))
         }
         self.patterns = patterns
+        maximumNameWords = cleaned.map { $0.split(whereSeparator: \.isWhitespace).count }.max() ?? 1
     }
 
     /// Reads names from a file, one per line; lines starting with `#` are comments.
-    public init(namesFile url: URL) throws {
-        let text: String
-        do { text = try UTF8Validation.string(try Data(contentsOf: url), file: url.path) } catch let error as DatasetError {
-            throw error
-        } catch {
-            throw DatasetError.unreadable(file: url.path, reason: error.localizedDescription)
-        }
-        self.init(names: text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.hasPrefix("#") })
+    public init(namesFile url: URL) throws(PrivacyError) {
+        self.init(names: try ListFile.entries(url))
     }
 
     /// `text` with every match replaced, and how many matches of each category there were.
@@ -68,6 +64,23 @@ public struct PIIScrubber: @unchecked Sendable {
         }
         return (text, counts)
     }
+
+    /// Where `text` holds personal details: the UTF-16 ranges of every category's matches in the
+    /// original text (they may overlap, such as an address inside a URL), sorted by start.
+    public func matchRanges(in text: String) -> [(category: Category, range: NSRange)] {
+        let source = text as NSString
+        var ranges: [(category: Category, range: NSRange)] = []
+        for (category, pattern) in patterns {
+            for match in pattern.matches(in: text, range: NSRange(location: 0, length: source.length))
+            where category != .phone || Self.isPhone(source.substring(with: match.range)) {
+                ranges.append((category, match.range))
+            }
+        }
+        return ranges.sorted { $0.range.location < $1.range.location }
+    }
+
+    /// The most words a match can span (a phone number written in groups, the longest name).
+    public var longestMatchWords: Int { maximumNameWords > 7 ? maximumNameWords : 7 }
 
     static func isPhone(_ candidate: String) -> Bool {
         let digits = candidate.filter(\.isASCIIDigit).count
