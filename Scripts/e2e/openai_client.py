@@ -109,4 +109,16 @@ content = logged.choices[0].logprobs.content
 check(len(content) >= 1 and all(len(entry.top_logprobs) == 2 and entry.logprob <= 0 for entry in content),
       "chat logprobs with top_logprobs=2")
 check(content[0].top_logprobs[0].logprob == content[0].logprob, "temperature 0 picks the most likely token")
+# The output filter through the client's extra_body: the bias makes the model say a phone number.
+redactions_before = metric('gpt2_redactions_total{category="phone"}')
+tokenized = json.loads(urllib.request.urlopen(urllib.request.Request(
+    base.rsplit("/v1", 1)[0] + "/tokenize", data=json.dumps({"text": " 555"}).encode(),
+    headers={"Content-Type": "application/json"})).read())
+digits = tokenized["tokens"][0]
+filtered = client.completions.create(model=name, prompt="Call me at", max_tokens=4, temperature=0,
+                                     logit_bias={str(digits): 100}, extra_body={"output_filter": "redact"})
+privacy = filtered.choices[0].model_extra.get("privacy") or {}
+check(filtered.choices[0].text == " [PHONE]" and privacy.get("redactions") == {"phone": 1},
+      f"output_filter redact hides a generated phone number ({filtered.choices[0].text!r}, {privacy})")
+check(metric('gpt2_redactions_total{category="phone"}') == redactions_before + 1, "/metrics counts the redaction")
 print("openai client: all checks passed")
