@@ -6,8 +6,9 @@ extension TrainingKernels {
     // MARK: Attention
 
     /// out[B,T,C] = softmax(q·kᵀ/√hs, causal) · v per head, from qkv[B,T,3C] (q | k | v);
-    /// keeps att[B,NH,T,T] (the softmax, zero above the diagonal)
-    public static func attentionForward(out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>,
+    /// keeps att[B,NH,T,T] (the softmax, zero above the diagonal). With `out` nil it only
+    /// computes att, with the same bits: the backward pass recomputes a layer's att that way.
+    public static func attentionForward(out: UnsafeMutablePointer<Float>?, att: UnsafeMutablePointer<Float>,
                                         qkv: UnsafePointer<Float>, batch: Int, time: Int, channels c: Int,
                                         heads: Int, pool: ThreadPool?) {
         let hs = c / heads, c3 = 3 * c
@@ -34,6 +35,7 @@ extension TrainingKernels {
                     let inverse = 1 / sum
                     for t2 in 0...t { row[t2] *= inverse }
                     for t2 in (t + 1)..<max(time, t + 1) { row[t2] = 0 }
+                    guard let out else { continue }
                     let o = out + (b * time + t) * c + h * hs
                     o.update(repeating: 0, count: hs)
                     for t2 in 0...t {

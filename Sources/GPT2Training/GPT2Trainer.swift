@@ -75,7 +75,7 @@ public final class GPT2Trainer: @unchecked Sendable {
                                              rows: n, channels: c, epsilon: eps)
             TrainingKernels.linearForward(out: layer.qkv, inp: layer.ln1, weight: p.pointer(name + "attn.c_attn.weight"),
                                           bias: p.pointer(name + "attn.c_attn.bias"), rows: n, inputs: c, outputs: 3 * c, pool: pool)
-            TrainingKernels.attentionForward(out: layer.attentionOut, att: layer.att, qkv: layer.qkv, batch: batch,
+            TrainingKernels.attentionForward(out: layer.attentionOut, att: a.att, qkv: layer.qkv, batch: batch,
                                              time: time, channels: c, heads: config.headCount, pool: pool)
             TrainingKernels.linearForward(out: layer.attentionProjection, inp: layer.attentionOut,
                                           weight: p.pointer(name + "attn.c_proj.weight"), bias: p.pointer(name + "attn.c_proj.bias"),
@@ -145,8 +145,11 @@ public final class GPT2Trainer: @unchecked Sendable {
             TrainingKernels.linearBackward(dinp: a.dAttentionOut, dweight: grad(name + "attn.c_proj.weight"),
                                            dbias: grad(name + "attn.c_proj.bias"), dout: a.dResidual, inp: layer.attentionOut,
                                            weight: p.pointer(name + "attn.c_proj.weight"), rows: n, inputs: c, outputs: c, pool: pool)
+            // This layer's attention probabilities, recomputed (the forward pass keeps one layer's).
+            TrainingKernels.attentionForward(out: nil, att: a.att, qkv: layer.qkv, batch: batch, time: time, channels: c,
+                                             heads: config.headCount, pool: pool)
             a.dQKV.update(repeating: 0, count: 3 * n * c)
-            TrainingKernels.attentionBackward(dqkv: a.dQKV, dout: a.dAttentionOut, qkv: layer.qkv, att: layer.att,
+            TrainingKernels.attentionBackward(dqkv: a.dQKV, dout: a.dAttentionOut, qkv: layer.qkv, att: a.att,
                                               batch: batch, time: time, channels: c, heads: config.headCount, pool: pool)
             a.dNormed.update(repeating: 0, count: n * c)
             TrainingKernels.linearBackward(dinp: a.dNormed, dweight: grad(name + "attn.c_attn.weight"),

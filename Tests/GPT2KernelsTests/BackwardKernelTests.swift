@@ -67,6 +67,22 @@ import Testing
         #expect((1..<time).allSatisfy { t2 in att[t2] == 0 })
     }
 
+    @Test func attentionRecomputedWithoutOutputHasTheSameBits() {
+        // The backward pass recomputes att with out nil; its gradients equal the forward's only
+        // if att comes out bit for bit the same.
+        var g = SplitMix64(seed: 3)
+        let batch = 2, time = 37, c = 64, heads = 4
+        let qkv = g.floats(batch * time * 3 * c)
+        var out = [Float](repeating: 0, count: batch * time * c)
+        var att = [Float](repeating: 0, count: batch * heads * time * time)
+        TrainingKernels.attentionForward(out: &out, att: &att, qkv: qkv, batch: batch, time: time, channels: c,
+                                         heads: heads, pool: ThreadPool(threadCount: 2))
+        var recomputed = [Float](repeating: .nan, count: att.count)
+        TrainingKernels.attentionForward(out: nil, att: &recomputed, qkv: qkv, batch: batch, time: time, channels: c,
+                                         heads: heads, pool: ThreadPool(threadCount: 2))
+        #expect(recomputed.map(\.bitPattern) == att.map(\.bitPattern))
+    }
+
     @Test func gelu() {
         var g = SplitMix64(seed: 3)
         var x = g.floats(40, in: -4...4)
