@@ -178,20 +178,4 @@ public final class GPT2Trainer: @unchecked Sendable {
                                          weight: parameters.pointer(name + "ln_2.weight"), bias: parameters.pointer(name + "ln_2.bias"),
                                          rows: a.batch * a.time, channels: config.embeddingSize, epsilon: config.layerNormEpsilon)
     }
-
-    /// √(Σ gradient²) over every trainable parameter, summed in Double.
-    public func gradientNorm() -> Double {
-        var total: Double = 0
-        for (i, entry) in gradients.entries.enumerated() where trainable[i] {
-            let g = gradients.pointer + gradients.offsets[i]
-            var sum: Float = 0, block = 0
-            for j in 0..<entry.elementCount {
-                sum += g[j] * g[j]
-                block += 1
-                if block == 4096 { total += Double(sum); sum = 0; block = 0 }
-            }
-            total += Double(sum)
-        }
-        return total.squareRoot()
-    }
 }
