@@ -5,7 +5,8 @@
 /// token embedding) receives both of its contributions.
 ///
 /// The matrix products go through `Kernels.matmul` (packed, register-blocked GEMM); this file
-/// adds the one product it lacks, C += Aᵀ · B (weight gradients), by transposing A first.
+/// adds the one product it lacks, C += Aᵀ · B (weight gradients), whose GEMM packs A from its
+/// transposed storage (or, for few rows, transposes A first).
 /// `pool` splits the work over threads; nil runs on the calling thread.
 public enum TrainingKernels {
     typealias V8 = SIMD8<Float>
@@ -64,6 +65,15 @@ public enum TrainingKernels {
                                                     b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
                                                     pool: ThreadPool?) {
         guard m > 0, n > 0, p > 0 else { return }
+        if LinearRoute.choose(format: .f32, layout: .inputMajor, rows: m, isa: .portable) == .f32PackedTiles {
+            // The route Kernels.matmul takes for these rows, told that A is stored transposed:
+            // it packs the same values in the same order, so the bits equal transposing first.
+            var operands = MatmulOperands(a: a, lda: lda ?? m, b: b, ldb: n, bias: nil, c: c, ldc: n,
+                                          m: m, n: n, k: p, accumulate: true)
+            operands.transposedA = true
+            GEMM.plain(operands, pool: pool)
+            return
+        }
         let transposed = UnsafeMutablePointer<Float>.allocate(capacity: m * p)
         defer { transposed.deallocate() }
         transpose(a, rows: p, columns: m, ld: lda, into: transposed, pool: pool)
