@@ -71,12 +71,20 @@ enum GEMM {
 
     /// A packed by row tiles: tile `t` is `[k][6]` floats at `packed + t * 6 * k` (the first
     /// `rows` lanes of each group of 6 set), so a tile's broadcasts come from one cache
-    /// line; the caller deallocates it.
+    /// line; A may be stored transposed (`o.transposedA`). The caller deallocates it.
     static func packRowPanels(_ o: MatmulOperands, tiles: [(row: Int, rows: Int)], pool: ThreadPool?) -> UnsafeMutablePointer<Float> {
         let packedA = UnsafeMutablePointer<Float>.allocate(capacity: tiles.count * 6 * o.k)
         let packTile = { (t: Int) in
             let (row, rows) = tiles[t]
             let dst = packedA + t * 6 * o.k
+            if o.transposedA {
+                // Rows row..<row+rows of A are columns of the stored [k, m]: contiguous per p.
+                for p in 0..<o.k {
+                    let src = o.a + p * o.lda + row
+                    for r in 0..<rows { dst[p * 6 + r] = src[r] }
+                }
+                return
+            }
             for r in 0..<rows {
                 let src = o.a + (row + r) * o.lda
                 for p in 0..<o.k { dst[p * 6 + r] = src[p] }

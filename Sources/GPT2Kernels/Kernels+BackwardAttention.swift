@@ -6,8 +6,9 @@ extension TrainingKernels {
     // MARK: Attention
 
     /// out[B,T,C] = softmax(q·kᵀ/√hs, causal) · v per head, from qkv[B,T,3C] (q | k | v);
-    /// keeps att[B,NH,T,T] (the softmax, zero above the diagonal)
-    public static func attentionForward(out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>,
+    /// keeps att[B,NH,T,T] (the softmax, zero above the diagonal). With `out` nil it only
+    /// computes att, with the same bits: the backward pass recomputes a layer's att that way.
+    public static func attentionForward(out: UnsafeMutablePointer<Float>?, att: UnsafeMutablePointer<Float>,
                                         qkv: UnsafePointer<Float>, batch: Int, time: Int, channels c: Int,
                                         heads: Int, pool: ThreadPool?) {
         let hs = c / heads, c3 = 3 * c
@@ -34,6 +35,7 @@ extension TrainingKernels {
                     let inverse = 1 / sum
                     for t2 in 0...t { row[t2] *= inverse }
                     for t2 in (t + 1)..<max(time, t + 1) { row[t2] = 0 }
+                    guard let out else { continue }
                     let o = out + (b * time + t) * c + h * hs
                     o.update(repeating: 0, count: hs)
                     for t2 in 0...t {
@@ -109,8 +111,15 @@ extension TrainingKernels {
         return Float(total / Double(max(rows, 1)))
     }
 
+    /// Vocabulary entries per block of the LM head's backward products, which then copy (pack,
+    /// transpose) rows x block floats of dlogits at a time instead of all rows x V. A multiple
+    /// of the packed-tiles GEMM's depth block, so on that route (many rows) dinp's sums come out
+    /// bit for bit as from one product over the whole vocabulary.
+    static let vocabularyBlock = 16 * GEMM.depthBlock
+
     /// Turns probs into dlogits = (probs - onehot(target)) · dloss in place, then
-    /// dinp[BT,C] += dlogits · wte and dwte[V,C] += dlogitsᵀ · inp (dwte nil when frozen)
+    /// dinp[BT,C] += dlogits · wte and dwte[V,C] += dlogitsᵀ · inp (dwte nil when frozen),
+    /// a block of `vocabularyBlock` vocabulary entries at a time
     public static func crossEntropyBackward(dinp: UnsafeMutablePointer<Float>, dwte: UnsafeMutablePointer<Float>?,
                                             probs: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                                             wte: UnsafePointer<Float>, targets: UnsafePointer<Int32>, dloss: Float,
@@ -122,10 +131,16 @@ extension TrainingKernels {
                 for i in 0..<v { p[i] *= dloss }
             }
         }
-        Kernels.matmul(a: probs, lda: v, b: wte, ldb: c, transposedB: false, bias: nil, c: dinp, ldc: c,
-                       m: rows, n: c, k: v, accumulate: true, pool: pool)
-        if let dwte {
-            accumulateTransposedAProduct(m: v, n: c, p: rows, a: probs, b: inp, c: dwte, pool: pool)
+        var first = 0
+        while first < v {
+            let width = min(vocabularyBlock, v - first)
+            Kernels.matmul(a: probs + first, lda: v, b: wte + first * c, ldb: c, transposedB: false, bias: nil,
+                           c: dinp, ldc: c, m: rows, n: c, k: width, accumulate: true, pool: pool)
+            if let dwte {
+                accumulateTransposedAProduct(m: width, n: c, p: rows, a: probs + first, lda: v, b: inp,
+                                             c: dwte + first * c, pool: pool)
+            }
+            first += width
         }
     }
 }

@@ -5,7 +5,8 @@
 /// token embedding) receives both of its contributions.
 ///
 /// The matrix products go through `Kernels.matmul` (packed, register-blocked GEMM); this file
-/// adds the one product it lacks, C += Aᵀ · B (weight gradients), by transposing A first.
+/// adds the one product it lacks, C += Aᵀ · B (weight gradients), whose GEMM packs A from its
+/// transposed storage (or, for few rows, transposes A first).
 /// `pool` splits the work over threads; nil runs on the calling thread.
 public enum TrainingKernels {
     typealias V8 = SIMD8<Float>
@@ -35,10 +36,11 @@ public enum TrainingKernels {
         }
     }
 
-    /// out[cols, rows] = inp[rows, cols]ᵀ, in 32 x 32 tiles so both sides stay in cache.
-    public static func transpose(_ inp: UnsafePointer<Float>, rows: Int, columns: Int,
+    /// out[cols, rows] = inp[rows, cols]ᵀ, in 32 x 32 tiles so both sides stay in cache; `ld` is
+    /// inp's row stride (nil: `columns`, contiguous).
+    public static func transpose(_ inp: UnsafePointer<Float>, rows: Int, columns: Int, ld: Int? = nil,
                                  into out: UnsafeMutablePointer<Float>, pool: ThreadPool?) {
-        let tile = 32
+        let tile = 32, ld = ld ?? columns
         let columnTiles = (columns + tile - 1) / tile
         splitting(columnTiles, pool: pool) { range in
             for ct in range {
@@ -48,7 +50,7 @@ public enum TrainingKernels {
                     let i1 = min(rows, i0 + tile)
                     for j in j0..<j1 {
                         let o = out + j * rows
-                        for i in i0..<i1 { o[i] = inp[i * columns + j] }
+                        for i in i0..<i1 { o[i] = inp[i * ld + j] }
                     }
                     i0 = i1
                 }
@@ -56,15 +58,25 @@ public enum TrainingKernels {
         }
     }
 
-    /// C[M,N] += A[P,M]ᵀ · B[P,N]: A, B, C row-major and contiguous (a weight gradient: A the
-    /// layer's input [tokens, in], B its output gradient [tokens, out]).
-    public static func accumulateTransposedAProduct(m: Int, n: Int, p: Int, a: UnsafePointer<Float>,
+    /// C[M,N] += A[P,M]ᵀ · B[P,N]: A, B, C row-major, B and C contiguous, A with row stride
+    /// `lda` (nil: M) (a weight gradient: A the layer's input [tokens, in], B its output
+    /// gradient [tokens, out]).
+    public static func accumulateTransposedAProduct(m: Int, n: Int, p: Int, a: UnsafePointer<Float>, lda: Int? = nil,
                                                     b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
                                                     pool: ThreadPool?) {
         guard m > 0, n > 0, p > 0 else { return }
+        if LinearRoute.choose(format: .f32, layout: .inputMajor, rows: m, isa: .portable) == .f32PackedTiles {
+            // The route Kernels.matmul takes for these rows, told that A is stored transposed:
+            // it packs the same values in the same order, so the bits equal transposing first.
+            var operands = MatmulOperands(a: a, lda: lda ?? m, b: b, ldb: n, bias: nil, c: c, ldc: n,
+                                          m: m, n: n, k: p, accumulate: true)
+            operands.transposedA = true
+            GEMM.plain(operands, pool: pool)
+            return
+        }
         let transposed = UnsafeMutablePointer<Float>.allocate(capacity: m * p)
         defer { transposed.deallocate() }
-        transpose(a, rows: p, columns: m, into: transposed, pool: pool)
+        transpose(a, rows: p, columns: m, ld: lda, into: transposed, pool: pool)
         Kernels.matmul(a: transposed, lda: p, b: b, ldb: n, transposedB: false, bias: nil, c: c, ldc: n,
                        m: m, n: n, k: p, accumulate: true, pool: pool)
     }

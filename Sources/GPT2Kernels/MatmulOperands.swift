@@ -11,6 +11,9 @@ struct MatmulOperands: @unchecked Sendable {
     let n: Int
     let k: Int
     let accumulate: Bool
+    /// A is stored transposed: `[k, m]` with row stride `lda` (only the packed-tiles GEMM,
+    /// `GEMM.plain`, reads this; it packs A's rows from the columns).
+    var transposedA = false
 
     /// Writes a computed value `sum` (the dot product of row `i` and column `j`) into C.
     @inline(__always)

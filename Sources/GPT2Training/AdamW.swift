@@ -1,4 +1,5 @@
 import Foundation
+import GPT2Kernels
 import GPT2Model
 
 /// AdamW (Loshchilov & Hutter) as `torch.optim.AdamW` computes it: decoupled weight decay
@@ -35,8 +36,11 @@ public final class AdamW: @unchecked Sendable {
     /// Whether `entry` takes weight decay: the 2-D weights only.
     public static func decays(_ entry: ParameterLayout.Entry) -> Bool { entry.shape.count >= 2 }
 
-    /// One update of every parameter whose `trainable` flag is set, at learning rate `lr`.
-    public func step(parameters: ParameterBuffer, gradients: ParameterBuffer, trainable: [Bool], lr: Float) {
+    /// One update of every parameter whose `trainable` flag is set, at learning rate `lr`,
+    /// spread over `pool` (nil: the calling thread). Every element's arithmetic is the same
+    /// whichever thread or vector lane does it, so the result does not depend on the pool.
+    public func step(parameters: ParameterBuffer, gradients: ParameterBuffer, trainable: [Bool], lr: Float,
+                     pool: ThreadPool? = nil) {
         stepCount += 1
         let s = settings
         let t = Float(stepCount)
@@ -45,17 +49,61 @@ public final class AdamW: @unchecked Sendable {
         let stepSize = lr / correction1
         for (i, entry) in parameters.entries.enumerated() where trainable[i] {
             let offset = parameters.offsets[i]
-            let p = parameters.pointer + offset, g = gradients.pointer + offset
-            let m = self.m.pointer + offset, v = self.v.pointer + offset
-            let decay = Self.decays(entry) ? 1 - lr * s.weightDecay : 1
-            for j in 0..<entry.elementCount {
+            let update = Update(p: parameters.pointer + offset, g: gradients.pointer + offset,
+                                m: self.m.pointer + offset, v: self.v.pointer + offset,
+                                decay: Self.decays(entry) ? 1 - lr * s.weightDecay : 1, beta1: s.beta1, beta2: s.beta2,
+                                epsilon: s.epsilon, correction2Root: correction2Root, stepSize: stepSize)
+            let count = entry.elementCount, chunk = Self.chunk
+            let pieces = (count + chunk - 1) / chunk
+            let run = { (piece: Int) in update.apply(piece * chunk..<min(count, (piece + 1) * chunk)) }
+            if let pool, pieces > 1 { pool.parallelFor(pieces, run) } else { for piece in 0..<pieces { run(piece) } }
+        }
+    }
+
+    /// Elements per work item of `step` (a multiple of the vector width).
+    static let chunk = 1 << 15
+
+    /// One parameter tensor's update: its pointers and the step's constants.
+    struct Update: @unchecked Sendable {
+        let p, g, m, v: UnsafeMutablePointer<Float>
+        let decay, beta1, beta2, epsilon, correction2Root, stepSize: Float
+
+        /// Updates elements `range`, 16 lanes at a time, with the scalar formulas' exact
+        /// operations in the same order (no fused multiply-adds), then the tail one by one.
+        func apply(_ range: Range<Int>) {
+            typealias V = SIMD16<Float>
+            let decayV = V(repeating: decay), beta1V = V(repeating: beta1), beta2V = V(repeating: beta2)
+            let rest1 = V(repeating: 1 - beta1), rest2 = V(repeating: 1 - beta2)
+            let epsilonV = V(repeating: epsilon), correctionV = V(repeating: correction2Root)
+            let stepV = V(repeating: stepSize)
+            var j = range.lowerBound
+            while j + 16 <= range.upperBound {
+                let gj = load(g + j)
+                let mj = beta1V * load(m + j) + rest1 * gj
+                let vj = beta2V * load(v + j) + rest2 * gj * gj
+                let denominator = vj.squareRoot() / correctionV + epsilonV
+                store(load(p + j) * decayV - stepV * mj / denominator, p + j)
+                store(mj, m + j)
+                store(vj, v + j)
+                j += 16
+            }
+            while j < range.upperBound {
                 let gj = g[j]
                 p[j] *= decay
-                m[j] = s.beta1 * m[j] + (1 - s.beta1) * gj
-                v[j] = s.beta2 * v[j] + (1 - s.beta2) * gj * gj
-                let denominator = v[j].squareRoot() / correction2Root + s.epsilon
+                m[j] = beta1 * m[j] + (1 - beta1) * gj
+                v[j] = beta2 * v[j] + (1 - beta2) * gj * gj
+                let denominator = v[j].squareRoot() / correction2Root + epsilon
                 p[j] -= stepSize * m[j] / denominator
+                j += 1
             }
+        }
+
+        @inline(__always) private func load(_ pointer: UnsafeMutablePointer<Float>) -> SIMD16<Float> {
+            UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
+        }
+
+        @inline(__always) private func store(_ value: SIMD16<Float>, _ pointer: UnsafeMutablePointer<Float>) {
+            UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD16<Float>.self)
         }
     }
 }

@@ -26,21 +26,6 @@ public struct StepResult: Sendable, Equatable {
 }
 
 extension GPT2Trainer {
-    /// Scales the gradients so their global norm is at most `maxNorm`, as
-    /// `torch.nn.utils.clip_grad_norm_` does (factor maxNorm / (norm + 1e-6), at most 1).
-    /// Returns the norm before clipping.
-    @discardableResult
-    public func clipGradients(maxNorm: Float) -> Double {
-        let norm = gradientNorm()
-        guard maxNorm > 0 else { return norm }
-        let factor = Float(Double(maxNorm) / (norm + 1e-6))
-        if factor < 1 {
-            let g = gradients.pointer
-            for i in 0..<gradients.count { g[i] *= factor }
-        }
-        return norm
-    }
-
     /// One optimizer step: forward and backward over every micro-batch (gradients averaged),
     /// clipping to `clip` (0: none), then an AdamW update at `lr`.
     public func step(_ microBatches: [TokenBatch], optimizer: AdamW, lr: Float, clip: Float) -> StepResult {
@@ -53,7 +38,7 @@ extension GPT2Trainer {
             backward(scale: scale)
         }
         let norm = clipGradients(maxNorm: clip)
-        optimizer.step(parameters: parameters, gradients: gradients, trainable: trainable, lr: lr)
+        optimizer.step(parameters: parameters, gradients: gradients, trainable: trainable, lr: lr, pool: pool)
         return StepResult(loss: Float(total / Double(microBatches.count)), gradientNorm: norm, learningRate: lr)
     }
 

@@ -70,26 +70,22 @@ public final class GPT2Trainer: @unchecked Sendable {
         var residual = a.encoded
         for (l, layer) in a.layers.enumerated() {
             let name = "h.\(l)."
-            TrainingKernels.layerNormForward(out: layer.ln1, mean: layer.ln1Mean, rstd: layer.ln1Rstd, inp: residual,
-                                             weight: p.pointer(name + "ln_1.weight"), bias: p.pointer(name + "ln_1.bias"),
-                                             rows: n, channels: c, epsilon: eps)
-            TrainingKernels.linearForward(out: layer.qkv, inp: layer.ln1, weight: p.pointer(name + "attn.c_attn.weight"),
+            layerNorm1(layer, name: name, input: residual, a)
+            TrainingKernels.linearForward(out: layer.qkv, inp: a.normed, weight: p.pointer(name + "attn.c_attn.weight"),
                                           bias: p.pointer(name + "attn.c_attn.bias"), rows: n, inputs: c, outputs: 3 * c, pool: pool)
-            TrainingKernels.attentionForward(out: layer.attentionOut, att: layer.att, qkv: layer.qkv, batch: batch,
+            TrainingKernels.attentionForward(out: layer.attentionOut, att: a.att, qkv: layer.qkv, batch: batch,
                                              time: time, channels: c, heads: config.headCount, pool: pool)
-            TrainingKernels.linearForward(out: layer.attentionProjection, inp: layer.attentionOut,
+            TrainingKernels.linearForward(out: a.projection, inp: layer.attentionOut,
                                           weight: p.pointer(name + "attn.c_proj.weight"), bias: p.pointer(name + "attn.c_proj.bias"),
                                           rows: n, inputs: c, outputs: c, pool: pool)
-            TrainingKernels.residualForward(out: layer.residual2, a: residual, b: layer.attentionProjection, count: n * c)
-            TrainingKernels.layerNormForward(out: layer.ln2, mean: layer.ln2Mean, rstd: layer.ln2Rstd, inp: layer.residual2,
-                                             weight: p.pointer(name + "ln_2.weight"), bias: p.pointer(name + "ln_2.bias"),
-                                             rows: n, channels: c, epsilon: eps)
-            TrainingKernels.linearForward(out: layer.fc, inp: layer.ln2, weight: p.pointer(name + "mlp.c_fc.weight"),
+            TrainingKernels.residualForward(out: layer.residual2, a: residual, b: a.projection, count: n * c)
+            layerNorm2(layer, name: name, a)
+            TrainingKernels.linearForward(out: layer.fc, inp: a.normed, weight: p.pointer(name + "mlp.c_fc.weight"),
                                           bias: p.pointer(name + "mlp.c_fc.bias"), rows: n, inputs: c, outputs: f, pool: pool)
-            TrainingKernels.geluForward(out: layer.fcGelu, inp: layer.fc, count: n * f, pool: pool)
-            TrainingKernels.linearForward(out: layer.fcProjection, inp: layer.fcGelu, weight: p.pointer(name + "mlp.c_proj.weight"),
+            TrainingKernels.geluForward(out: a.fcGelu, inp: layer.fc, count: n * f, pool: pool)
+            TrainingKernels.linearForward(out: a.projection, inp: a.fcGelu, weight: p.pointer(name + "mlp.c_proj.weight"),
                                           bias: p.pointer(name + "mlp.c_proj.bias"), rows: n, inputs: f, outputs: c, pool: pool)
-            TrainingKernels.residualForward(out: layer.residual3, a: layer.residual2, b: layer.fcProjection, count: n * c)
+            TrainingKernels.residualForward(out: layer.residual3, a: layer.residual2, b: a.projection, count: n * c)
             residual = layer.residual3
         }
         TrainingKernels.layerNormForward(out: a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, inp: residual,
@@ -126,16 +122,20 @@ public final class GPT2Trainer: @unchecked Sendable {
         for l in stride(from: config.layerCount - 1, through: 0, by: -1) {
             let layer = a.layers[l], name = "h.\(l)."
             let residual = l == 0 ? a.encoded : a.layers[l - 1].residual3
+            // What the forward pass did not keep is recomputed below with the kernels that made
+            // it (same inputs, same bits), each just before the step that reads it.
             // residual3 = residual2 + mlp(ln2(residual2)): dResidual flows to both.
+            TrainingKernels.geluForward(out: a.fcGelu, inp: layer.fc, count: n * f, pool: pool)
             a.dFCGelu.update(repeating: 0, count: n * f)
             TrainingKernels.linearBackward(dinp: a.dFCGelu, dweight: grad(name + "mlp.c_proj.weight"),
-                                           dbias: grad(name + "mlp.c_proj.bias"), dout: a.dResidual, inp: layer.fcGelu,
+                                           dbias: grad(name + "mlp.c_proj.bias"), dout: a.dResidual, inp: a.fcGelu,
                                            weight: p.pointer(name + "mlp.c_proj.weight"), rows: n, inputs: f, outputs: c, pool: pool)
             a.dFC.update(repeating: 0, count: n * f)
             TrainingKernels.geluBackward(dinp: a.dFC, inp: layer.fc, dout: a.dFCGelu, count: n * f, pool: pool)
+            layerNorm2(layer, name: name, a)
             a.dNormed.update(repeating: 0, count: n * c)
             TrainingKernels.linearBackward(dinp: a.dNormed, dweight: grad(name + "mlp.c_fc.weight"),
-                                           dbias: grad(name + "mlp.c_fc.bias"), dout: a.dFC, inp: layer.ln2,
+                                           dbias: grad(name + "mlp.c_fc.bias"), dout: a.dFC, inp: a.normed,
                                            weight: p.pointer(name + "mlp.c_fc.weight"), rows: n, inputs: c, outputs: f, pool: pool)
             TrainingKernels.layerNormBackward(dinp: a.dResidual, dweight: grad(name + "ln_2.weight"), dbias: grad(name + "ln_2.bias"),
                                               dout: a.dNormed, inp: layer.residual2, weight: p.pointer(name + "ln_2.weight"),
@@ -145,12 +145,15 @@ public final class GPT2Trainer: @unchecked Sendable {
             TrainingKernels.linearBackward(dinp: a.dAttentionOut, dweight: grad(name + "attn.c_proj.weight"),
                                            dbias: grad(name + "attn.c_proj.bias"), dout: a.dResidual, inp: layer.attentionOut,
                                            weight: p.pointer(name + "attn.c_proj.weight"), rows: n, inputs: c, outputs: c, pool: pool)
+            TrainingKernels.attentionForward(out: nil, att: a.att, qkv: layer.qkv, batch: batch, time: time, channels: c,
+                                             heads: config.headCount, pool: pool)
             a.dQKV.update(repeating: 0, count: 3 * n * c)
-            TrainingKernels.attentionBackward(dqkv: a.dQKV, dout: a.dAttentionOut, qkv: layer.qkv, att: layer.att,
+            TrainingKernels.attentionBackward(dqkv: a.dQKV, dout: a.dAttentionOut, qkv: layer.qkv, att: a.att,
                                               batch: batch, time: time, channels: c, heads: config.headCount, pool: pool)
+            layerNorm1(layer, name: name, input: residual, a)
             a.dNormed.update(repeating: 0, count: n * c)
             TrainingKernels.linearBackward(dinp: a.dNormed, dweight: grad(name + "attn.c_attn.weight"),
-                                           dbias: grad(name + "attn.c_attn.bias"), dout: a.dQKV, inp: layer.ln1,
+                                           dbias: grad(name + "attn.c_attn.bias"), dout: a.dQKV, inp: a.normed,
                                            weight: p.pointer(name + "attn.c_attn.weight"), rows: n, inputs: c, outputs: 3 * c, pool: pool)
             TrainingKernels.layerNormBackward(dinp: a.dResidual, dweight: grad(name + "ln_1.weight"), dbias: grad(name + "ln_1.bias"),
                                               dout: a.dNormed, inp: residual, weight: p.pointer(name + "ln_1.weight"),
@@ -160,19 +163,19 @@ public final class GPT2Trainer: @unchecked Sendable {
                                         tokens: a.tokens, batch: batch, time: time, channels: c)
     }
 
-    /// √(Σ gradient²) over every trainable parameter, summed in Double.
-    public func gradientNorm() -> Double {
-        var total: Double = 0
-        for (i, entry) in gradients.entries.enumerated() where trainable[i] {
-            let g = gradients.pointer + gradients.offsets[i]
-            var sum: Float = 0, block = 0
-            for j in 0..<entry.elementCount {
-                sum += g[j] * g[j]
-                block += 1
-                if block == 4096 { total += Double(sum); sum = 0; block = 0 }
-            }
-            total += Double(sum)
-        }
-        return total.squareRoot()
+    /// a.normed = ln_1(input) of `layer` (block `name`), keeping its statistics; the forward
+    /// pass and the backward pass's recomputation both call this, so both get the same bits.
+    private func layerNorm1(_ layer: TrainingActivations.Layer, name: String, input: UnsafePointer<Float>,
+                            _ a: TrainingActivations) {
+        TrainingKernels.layerNormForward(out: a.normed, mean: layer.ln1Mean, rstd: layer.ln1Rstd, inp: input,
+                                         weight: parameters.pointer(name + "ln_1.weight"), bias: parameters.pointer(name + "ln_1.bias"),
+                                         rows: a.batch * a.time, channels: config.embeddingSize, epsilon: config.layerNormEpsilon)
+    }
+
+    /// a.normed = ln_2(residual2) of `layer` (block `name`), as `layerNorm1`.
+    private func layerNorm2(_ layer: TrainingActivations.Layer, name: String, _ a: TrainingActivations) {
+        TrainingKernels.layerNormForward(out: a.normed, mean: layer.ln2Mean, rstd: layer.ln2Rstd, inp: layer.residual2,
+                                         weight: parameters.pointer(name + "ln_2.weight"), bias: parameters.pointer(name + "ln_2.bias"),
+                                         rows: a.batch * a.time, channels: config.embeddingSize, epsilon: config.layerNormEpsilon)
     }
 }

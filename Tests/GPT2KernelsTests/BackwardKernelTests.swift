@@ -67,6 +67,39 @@ import Testing
         #expect((1..<time).allSatisfy { t2 in att[t2] == 0 })
     }
 
+    @Test func attentionRecomputedWithoutOutputHasTheSameBits() {
+        // The backward pass recomputes att with out nil; its gradients equal the forward's only
+        // if att comes out bit for bit the same.
+        var g = SplitMix64(seed: 3)
+        let batch = 2, time = 37, c = 64, heads = 4
+        let qkv = g.floats(batch * time * 3 * c)
+        var out = [Float](repeating: 0, count: batch * time * c)
+        var att = [Float](repeating: 0, count: batch * heads * time * time)
+        TrainingKernels.attentionForward(out: &out, att: &att, qkv: qkv, batch: batch, time: time, channels: c,
+                                         heads: heads, pool: ThreadPool(threadCount: 2))
+        var recomputed = [Float](repeating: .nan, count: att.count)
+        TrainingKernels.attentionForward(out: nil, att: &recomputed, qkv: qkv, batch: batch, time: time, channels: c,
+                                         heads: heads, pool: ThreadPool(threadCount: 2))
+        #expect(recomputed.map(\.bitPattern) == att.map(\.bitPattern))
+    }
+
+    @Test func transposedAProductEqualsTransposingFirst() {
+        // Weight gradients pack A straight from its [p, m] storage (row stride lda); the bits
+        // must equal transposing A and multiplying, the way they were computed before.
+        var g = SplitMix64(seed: 4)
+        let m = 100, n = 40, p = 37, lda = m + 3
+        let a = g.floats(p * lda), b = g.floats(p * n), start = g.floats(m * n)
+        var ours = start
+        TrainingKernels.accumulateTransposedAProduct(m: m, n: n, p: p, a: a, lda: lda, b: b, c: &ours,
+                                                     pool: ThreadPool(threadCount: 2))
+        var transposed = [Float](repeating: 0, count: m * p)
+        TrainingKernels.transpose(a, rows: p, columns: m, ld: lda, into: &transposed, pool: nil)
+        var reference = start
+        Kernels.matmul(a: transposed, lda: p, b: b, ldb: n, transposedB: false, bias: nil, c: &reference, ldc: n,
+                       m: m, n: n, k: p, accumulate: true, pool: ThreadPool(threadCount: 2))
+        #expect(ours.map(\.bitPattern) == reference.map(\.bitPattern))
+    }
+
     @Test func gelu() {
         var g = SplitMix64(seed: 3)
         var x = g.floats(40, in: -4...4)
