@@ -4,6 +4,7 @@ import Foundation
 import GPT2Datasets
 import GPT2Tokenizer
 import GPT2Privacy
+import GPT2Training
 
 /// `gpt2 dataset`: turn text, CSV, JSON Lines and chat exports into a training corpus.
 struct DatasetCommand: AsyncParsableCommand {
@@ -87,6 +88,10 @@ struct DatasetCommand: AsyncParsableCommand {
         @Option(help: "With --tokens: encoding threads (default: every core).")
         var threads: Int?
 
+        @Flag(name: .customLong("verbatim-index"),
+              help: "With --tokens: also write OUT.verbatim.idx, the corpus's 8-token windows for `gpt2 audit` and --block-verbatim (16 bytes per token in memory while built).")
+        var verbatimIndex = false
+
         @Flag(help: "Replace existing output files.")
         var force = false
 
@@ -101,7 +106,9 @@ struct DatasetCommand: AsyncParsableCommand {
             if minLength < 1 { throw ValidationError("--min-length must be at least 1.") }
             if names != nil && !scrub { throw ValidationError("--names needs --scrub.") }
             if speakerOnly && speaker == nil { throw ValidationError("--speaker-only needs --speaker.") }
-            if (model != nil || threads != nil) && !tokens { throw ValidationError("--model and --threads need --tokens.") }
+            if (model != nil || threads != nil || verbatimIndex) && !tokens {
+                throw ValidationError("--model, --threads and --verbatim-index need --tokens.")
+            }
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
         }
 
@@ -121,6 +128,26 @@ struct DatasetCommand: AsyncParsableCommand {
                 throw CommandFailure(error)
             }
             print(json ? try jsonLine(summary) : summary.text)
+            if verbatimIndex, let tokenizer {
+                let line = try writeVerbatimIndex(tokens: options.output, tokenizer: tokenizer)
+                if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
+            }
+        }
+
+        /// Indexes the token file just written into `OUT.verbatim.idx` (only an index is replaced).
+        private func writeVerbatimIndex(tokens url: URL, tokenizer: BPETokenizer) throws -> String {
+            let target = URL(fileURLWithPath: url.path + "." + VerbatimIndex.fileName)
+            if FileManager.default.fileExists(atPath: target.path), (try? VerbatimIndex.load(target)) == nil {
+                throw CommandFailure("\(target.path) exists and is not a verbatim index; move it away to write the index.")
+            }
+            return try reportingErrors {
+                let corpus = try TokenCorpus.tokenFile(url, vocabularySize: tokenizer.vocabularySize)
+                var builder = try VerbatimIndexBuilder(endOfTextID: tokenizer.endOfTextID)
+                for segment in corpus.segments { try builder.add(segment.tokens, source: url.lastPathComponent) }
+                let summary = try builder.write(to: target)
+                return "Verbatim index: \(summary.entries) windows of \(summary.window) tokens, "
+                    + String(format: "%.2f MB", Double(summary.bytes) / 1e6) + " (\(target.path))."
+            }
         }
 
         private func buildOptions() throws -> DatasetBuildOptions {

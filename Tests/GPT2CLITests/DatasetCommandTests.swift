@@ -43,6 +43,25 @@ import Testing
     /// of 100 dashes), then short pieces: the merger once wrote the short pieces into an empty
     /// scratch array, corrupting the shared empty-array storage, and the build crashed at its end
     /// (found on a changelog's benchmark table in the 2 GiB benchmark corpus).
+    @Test func build_tokensWithVerbatimIndex_letsAuditFindTheCorpus() throws {
+        let folder = try Self.temporaryFolder()
+        let input = folder.appendingPathComponent("notes.txt")
+        let document = "The harbour lights came on one by one while the ferry waited for the last passengers."
+        try (document + "\n\nA second note about nothing in particular, kept short.\n").write(to: input, atomically: true, encoding: .utf8)
+        let out = folder.appendingPathComponent("notes.tok")
+        let built = try CLIRunner.run(["dataset", "build", "--from", input.path, "--out", out.path, "--tokens", "--split", "blank",
+                                       "--verbatim-index", "--threads", "1"])
+        #expect(built.status == 0 && built.stdout.contains("Verbatim index: "), "\(built.stderr)")
+        let index = folder.appendingPathComponent("notes.tok.verbatim.idx")
+        let audited = try CLIRunner.run(["audit", "--index", index.path, "--json", "--text", document + " And more"])
+        let json = try CLIRunner.json(audited.stdout)
+        let runs = json["runs"] as! [[String: Any]]
+        #expect(json["longest"] as? Int == (json["tokens"] as! Int) - 2, "\(audited.stdout)")   // all but " And more"
+        #expect((runs.first?["from"] as? String)?.hasPrefix("notes.tok, document 1, token 0") == true)
+        let refused = try CLIRunner.run(["dataset", "build", "--from", input.path, "--out", out.path, "--verbatim-index"])
+        #expect(refused.status != 0 && refused.stderr.contains("need --tokens"))
+    }
+
     @Test func build_tokens_longPieceThenShortPieces_doesNotCorruptMemory() throws {
         let folder = try Self.temporaryFolder()
         let input = folder.appendingPathComponent("dashes.txt"), out = folder.appendingPathComponent("d.tok")
