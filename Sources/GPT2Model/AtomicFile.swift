@@ -22,10 +22,15 @@ public enum AtomicFile {
         let folder = url.deletingLastPathComponent()
         removeStaleTemporaryFiles(of: url)
         let temporary = folder.appending(path: ".\(url.lastPathComponent).\(getpid()).\(UUID().uuidString).tmp")
-        let fd: Int32 = temporary.withUnsafeFileSystemRepresentation { path in
-            guard let path else { return -1 }
-            return open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        // Created and registered in one step under the registry's lock, so a Ctrl-C cleanup
+        // running on another thread sees the file either registered or not yet made.
+        let fd: Int32 = TemporaryFiles.shared.create(temporary.path) {
+            temporary.withUnsafeFileSystemRepresentation { path in
+                guard let path else { return -1 }
+                return open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            }
         }
+        defer { TemporaryFiles.shared.remove(temporary.path) }
         guard fd >= 0 else {
             let code = errno
             let reason = code == ENOENT
@@ -33,8 +38,6 @@ public enum AtomicFile {
                 : "cannot create a temporary file in \(folder.path): \(MappedFile.describe(code))"
             throw .writeFailed(url, reason: reason)
         }
-        TemporaryFiles.shared.insert(temporary.path)
-        defer { TemporaryFiles.shared.remove(temporary.path) }
         var closed = false
         func abandon(_ reason: String) -> CheckpointError {
             if !closed { close(fd) }
@@ -71,7 +74,7 @@ public enum AtomicFile {
     /// Removes the temporary files this process is writing right now; for a handler of SIGINT or
     /// SIGTERM that is about to end the process, so an interrupted write leaves nothing behind.
     public static func removeTemporaryFiles() {
-        for path in TemporaryFiles.shared.all() { unlink(path) }
+        TemporaryFiles.shared.removeAllAndRefuseNew()
     }
 
     /// Removes the temporary files of `url` (`.NAME.PID.UUID.tmp` beside it) that processes which
@@ -111,10 +114,31 @@ private final class TemporaryFiles: @unchecked Sendable {
     static let shared = TemporaryFiles()
     private let lock = NSLock()
     private var paths: Set<String> = []
+    private var closed = false
 
-    func insert(_ path: String) { lock.withLock { _ = paths.insert(path) } }
+    /// Runs `open` (which creates `path`, returning a descriptor or -1) and registers the path,
+    /// both under the lock; after ``removeAllAndRefuseNew()`` creates nothing and returns -1.
+    func create(_ path: String, _ open: () -> Int32) -> Int32 {
+        lock.withLock {
+            if closed {
+                errno = EINTR
+                return -1
+            }
+            let fd = open()
+            if fd >= 0 { paths.insert(path) }
+            return fd
+        }
+    }
+
     func remove(_ path: String) { lock.withLock { _ = paths.remove(path) } }
-    func all() -> [String] { lock.withLock { Array(paths) } }
+
+    /// Unlinks every registered file and refuses new ones: the process is about to end.
+    func removeAllAndRefuseNew() {
+        lock.withLock {
+            closed = true
+            for path in paths { unlink(path) }
+        }
+    }
 }
 
 /// POSIX `write(2)`, named apart from the `write` methods in scope.
