@@ -14,20 +14,10 @@ public struct BlocklistGuard: TokenVeto {
     }
 
     public mutating func prepare(context: SamplingContext) {
-        // The last `longestPhrase` bytes, gathered from the newest tokens backwards.
-        var pieces: [[UInt8]] = []
-        var count = 0
-        let sources = [context.generatedTokens, context.promptTokens]
-        outer: for ids in sources {
-            for id in ids.reversed() {
-                if count >= blocklist.longestPhrase { break outer }
-                let bytes = tokenizer.tokenBytes(id)
-                pieces.append(bytes)
-                count += bytes.count
-            }
-        }
-        let joined = pieces.reversed().flatMap { $0 }
-        tail = Array(joined.suffix(blocklist.longestPhrase))
+        // The last `longestPhrase` bytes: every token spells at least one byte, so that many
+        // tokens hold them (or the whole text).
+        let n = blocklist.longestPhrase
+        tail = Array(tokenizer.decodeBytes(context.lastTokens(n)).suffix(n))
     }
 
     public func allows(_ token: Int) -> Bool {

@@ -11,6 +11,13 @@ public struct SamplingContext: Sendable {
     /// The end-of-text token id (50256 for GPT-2).
     public var endOfTextID: Int
 
+    /// The last `count` tokens of the prompt and the generated tokens together (all of them when
+    /// there are fewer), without copying the rest.
+    public func lastTokens(_ count: Int) -> [Int] {
+        let fromGenerated = generatedTokens.suffix(count)
+        return Array(promptTokens.suffix(count - fromGenerated.count)) + fromGenerated
+    }
+
     /// Creates a context.
     public init(promptTokens: [Int], generatedTokens: [Int], endOfTextID: Int) {
         self.promptTokens = promptTokens

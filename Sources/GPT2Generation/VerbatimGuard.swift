@@ -21,7 +21,8 @@ public struct VerbatimGuard: TokenVeto {
 
     public mutating func prepare(context: SamplingContext) {
         let k = index.window
-        let history = context.promptTokens + context.generatedTokens
+        // The windows looked at below span the last `minimumRun - 1` tokens.
+        let history = context.lastTokens(minimumRun - 1)
         let h = history.count
         lead = nil
         guard h >= k - 1 else { return }

@@ -80,7 +80,7 @@ public struct PIIScrubber: @unchecked Sendable {
     }
 
     /// The most words a match can span (a phone number written in groups, the longest name).
-    public var longestMatchWords: Int { maximumNameWords > 7 ? maximumNameWords : 7 }
+    public var longestMatchWords: Int { max(maximumNameWords, 7) }
 
     static func isPhone(_ candidate: String) -> Bool {
         let digits = candidate.filter(\.isASCIIDigit).count

@@ -144,8 +144,8 @@ public final class VerbatimIndex: @unchecked Sendable {
         sources = header.sources
     }
 
-    /// The hash of the window `tokens` (exactly ``window`` ids).
-    public static func hash(_ tokens: some Sequence<Int>) -> UInt64 {
+    /// The hash of the window `tokens` (exactly ``window`` ids); the builder and every lookup use it.
+    public static func hash<Tokens: Sequence>(_ tokens: Tokens) -> UInt64 where Tokens.Element: BinaryInteger {
         var h: UInt64 = 0x6A09_E667_F3BC_C909
         for token in tokens {
             h = mix(h ^ UInt64(truncatingIfNeeded: token))

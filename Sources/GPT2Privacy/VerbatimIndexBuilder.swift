@@ -65,9 +65,7 @@ public struct VerbatimIndexBuilder: Sendable {
                 clean = Int(tokens[i]) == endOfTextID ? 0 : clean + 1
                 guard clean >= window else { continue }
                 let start = i - window + 1
-                var h: UInt64 = 0x6A09_E667_F3BC_C909
-                for j in start...i { h = VerbatimIndex.mix(h ^ UInt64(tokens[j])) }
-                entries.append(Entry(hash: h, position: UInt32(tokenCount + start)))
+                entries.append(Entry(hash: VerbatimIndex.hash(tokens[start...i]), position: UInt32(tokenCount + start)))
             }
         }
         tokenCount += n

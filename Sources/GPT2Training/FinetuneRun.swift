@@ -91,14 +91,10 @@ public final class FinetuneRun: @unchecked Sendable {
         guard let window = options.verbatimWindow else { return }
         let url = store.folder.appendingPathComponent(VerbatimIndex.fileName)
         if keepExisting && FileManager.default.fileExists(atPath: url.path) { return }
-        var builder = try VerbatimIndexBuilder(window: window, endOfTextID: trainer.parameters.config.endOfTextID)
-        for (i, segment) in train.segments.enumerated() {
-            try builder.add(segment.tokens, source: segment.name.isEmpty ? "\(train.source) part \(i + 1)" : segment.name)
-        }
         do { try FileManager.default.createDirectory(at: store.folder, withIntermediateDirectories: true) } catch {
             throw TrainingError.writeFailed(store.folder, reason: "the folder cannot be created")
         }
-        verbatimIndex = try builder.write(to: url)
+        verbatimIndex = try train.writeVerbatimIndex(to: url, window: window, endOfTextID: trainer.parameters.config.endOfTextID)
     }
 
     public var hasValidation: Bool { !validationBatches.isEmpty }

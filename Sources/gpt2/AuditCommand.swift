@@ -96,8 +96,9 @@ struct AuditCheckCommand: AsyncParsableCommand {
         var failed = false
         for (source, text) in texts {
             let ids = tokenizer.encode(text)
-            let runs = index.copiedRuns(in: ids).filter { $0.length >= shortest }.sorted { $0.length > $1.length }
-            let longest = index.longestCopiedRun(in: ids)?.length ?? 0
+            let all = index.copiedRuns(in: ids)
+            let longest = all.map(\.length).max() ?? 0
+            let runs = all.filter { $0.length >= shortest }.sorted { $0.length > $1.length }
             if let failAt, longest >= failAt { failed = true }
             let listed = runs.map { run in
                 Run(start: run.start, length: run.length, text: tokenizer.decode(Array(ids[run.start..<(run.start + run.length)])),
@@ -157,20 +158,8 @@ struct AuditIndexCommand: AsyncParsableCommand {
                 target = target.appendingPathComponent(VerbatimIndex.fileName)
             }
         }
-        if FileManager.default.fileExists(atPath: target.path) {
-            // Replace only an index: never another file of the user's.
-            if (try? VerbatimIndex.load(target)) == nil {
-                throw CommandFailure("\(target.path) exists and is not a verbatim index; choose another --out.")
-            }
-        }
         let corpus = try reportingErrors { try loadCorpus(data, tokenizer: tokenizer, vocabulary: tokenizer.vocabularySize) }
-        let summary = try reportingErrors { () throws -> VerbatimIndexBuilder.Summary in
-            var builder = try VerbatimIndexBuilder(window: window, endOfTextID: tokenizer.endOfTextID)
-            for (i, segment) in corpus.segments.enumerated() {
-                try builder.add(segment.tokens, source: segment.name.isEmpty ? "part \(i + 1)" : segment.name)
-            }
-            return try builder.write(to: target)
-        }
+        let summary = try writeVerbatimIndex(of: corpus, to: target, window: window, endOfTextID: tokenizer.endOfTextID)
         print("Wrote \(target.path): \(summary.entries) distinct \(summary.window)-token windows from \(summary.tokens) tokens in "
             + "\(summary.documents) documents, " + String(format: "%.2f MB.", Double(summary.bytes) / 1e6))
     }

@@ -129,25 +129,18 @@ struct DatasetCommand: AsyncParsableCommand {
             }
             print(json ? try jsonLine(summary) : summary.text)
             if verbatimIndex, let tokenizer {
-                let line = try writeVerbatimIndex(tokens: options.output, tokenizer: tokenizer)
+                let line = try indexTokenFile(options.output, tokenizer: tokenizer)
                 if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
             }
         }
 
         /// Indexes the token file just written into `OUT.verbatim.idx` (only an index is replaced).
-        private func writeVerbatimIndex(tokens url: URL, tokenizer: BPETokenizer) throws -> String {
+        private func indexTokenFile(_ url: URL, tokenizer: BPETokenizer) throws -> String {
             let target = URL(fileURLWithPath: url.path + "." + VerbatimIndex.fileName)
-            if FileManager.default.fileExists(atPath: target.path), (try? VerbatimIndex.load(target)) == nil {
-                throw CommandFailure("\(target.path) exists and is not a verbatim index; move it away to write the index.")
-            }
-            return try reportingErrors {
-                let corpus = try TokenCorpus.tokenFile(url, vocabularySize: tokenizer.vocabularySize)
-                var builder = try VerbatimIndexBuilder(endOfTextID: tokenizer.endOfTextID)
-                for segment in corpus.segments { try builder.add(segment.tokens, source: url.lastPathComponent) }
-                let summary = try builder.write(to: target)
-                return "Verbatim index: \(summary.entries) windows of \(summary.window) tokens, "
-                    + String(format: "%.2f MB", Double(summary.bytes) / 1e6) + " (\(target.path))."
-            }
+            let corpus = try reportingErrors { try TokenCorpus.tokenFile(url, vocabularySize: tokenizer.vocabularySize) }
+            let summary = try writeVerbatimIndex(of: corpus, to: target, endOfTextID: tokenizer.endOfTextID)
+            return "Verbatim index: \(summary.entries) windows of \(summary.window) tokens, "
+                + String(format: "%.2f MB", Double(summary.bytes) / 1e6) + " (\(target.path))."
         }
 
         private func buildOptions() throws -> DatasetBuildOptions {
