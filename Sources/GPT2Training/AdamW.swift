@@ -78,13 +78,13 @@ public final class AdamW: @unchecked Sendable {
             let stepV = V(repeating: stepSize)
             var j = range.lowerBound
             while j + 16 <= range.upperBound {
-                let gj = load(g + j)
-                let mj = beta1V * load(m + j) + rest1 * gj
-                let vj = beta2V * load(v + j) + rest2 * gj * gj
+                let gj = loadV(g + j)
+                let mj = beta1V * loadV(m + j) + rest1 * gj
+                let vj = beta2V * loadV(v + j) + rest2 * gj * gj
                 let denominator = vj.squareRoot() / correctionV + epsilonV
-                store(load(p + j) * decayV - stepV * mj / denominator, p + j)
-                store(mj, m + j)
-                store(vj, v + j)
+                storeV(loadV(p + j) * decayV - stepV * mj / denominator, p + j)
+                storeV(mj, m + j)
+                storeV(vj, v + j)
                 j += 16
             }
             while j < range.upperBound {
@@ -96,14 +96,6 @@ public final class AdamW: @unchecked Sendable {
                 p[j] -= stepSize * m[j] / denominator
                 j += 1
             }
-        }
-
-        @inline(__always) private func load(_ pointer: UnsafeMutablePointer<Float>) -> SIMD16<Float> {
-            UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
-        }
-
-        @inline(__always) private func store(_ value: SIMD16<Float>, _ pointer: UnsafeMutablePointer<Float>) {
-            UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD16<Float>.self)
         }
     }
 }

@@ -70,7 +70,7 @@ public final class GPT2Trainer: @unchecked Sendable {
         var residual = a.encoded
         for (l, layer) in a.layers.enumerated() {
             let name = "h.\(l)."
-            layerNorm1(layer, name: name, input: residual, a)
+            layerNorm(name + "ln_1", input: residual, mean: layer.ln1Mean, rstd: layer.ln1Rstd, a)
             TrainingKernels.linearForward(out: layer.qkv, inp: a.normed, weight: p.pointer(name + "attn.c_attn.weight"),
                                           bias: p.pointer(name + "attn.c_attn.bias"), rows: n, inputs: c, outputs: 3 * c, pool: pool)
             TrainingKernels.attentionForward(out: layer.attentionOut, att: a.att, qkv: layer.qkv, batch: batch,
@@ -79,7 +79,7 @@ public final class GPT2Trainer: @unchecked Sendable {
                                           weight: p.pointer(name + "attn.c_proj.weight"), bias: p.pointer(name + "attn.c_proj.bias"),
                                           rows: n, inputs: c, outputs: c, pool: pool)
             TrainingKernels.residualForward(out: layer.residual2, a: residual, b: a.projection, count: n * c)
-            layerNorm2(layer, name: name, a)
+            layerNorm(name + "ln_2", input: layer.residual2, mean: layer.ln2Mean, rstd: layer.ln2Rstd, a)
             TrainingKernels.linearForward(out: layer.fc, inp: a.normed, weight: p.pointer(name + "mlp.c_fc.weight"),
                                           bias: p.pointer(name + "mlp.c_fc.bias"), rows: n, inputs: c, outputs: f, pool: pool)
             TrainingKernels.geluForward(out: a.fcGelu, inp: layer.fc, count: n * f, pool: pool)
@@ -132,7 +132,7 @@ public final class GPT2Trainer: @unchecked Sendable {
                                            weight: p.pointer(name + "mlp.c_proj.weight"), rows: n, inputs: f, outputs: c, pool: pool)
             a.dFC.update(repeating: 0, count: n * f)
             TrainingKernels.geluBackward(dinp: a.dFC, inp: layer.fc, dout: a.dFCGelu, count: n * f, pool: pool)
-            layerNorm2(layer, name: name, a)
+            layerNorm(name + "ln_2", input: layer.residual2, mean: layer.ln2Mean, rstd: layer.ln2Rstd, a)
             a.dNormed.update(repeating: 0, count: n * c)
             TrainingKernels.linearBackward(dinp: a.dNormed, dweight: grad(name + "mlp.c_fc.weight"),
                                            dbias: grad(name + "mlp.c_fc.bias"), dout: a.dFC, inp: a.normed,
@@ -150,7 +150,7 @@ public final class GPT2Trainer: @unchecked Sendable {
             a.dQKV.update(repeating: 0, count: 3 * n * c)
             TrainingKernels.attentionBackward(dqkv: a.dQKV, dout: a.dAttentionOut, qkv: layer.qkv, att: a.att,
                                               batch: batch, time: time, channels: c, heads: config.headCount, pool: pool)
-            layerNorm1(layer, name: name, input: residual, a)
+            layerNorm(name + "ln_1", input: residual, mean: layer.ln1Mean, rstd: layer.ln1Rstd, a)
             a.dNormed.update(repeating: 0, count: n * c)
             TrainingKernels.linearBackward(dinp: a.dNormed, dweight: grad(name + "attn.c_attn.weight"),
                                            dbias: grad(name + "attn.c_attn.bias"), dout: a.dQKV, inp: a.normed,
@@ -163,19 +163,13 @@ public final class GPT2Trainer: @unchecked Sendable {
                                         tokens: a.tokens, batch: batch, time: time, channels: c)
     }
 
-    /// a.normed = ln_1(input) of `layer` (block `name`), keeping its statistics; the forward
-    /// pass and the backward pass's recomputation both call this, so both get the same bits.
-    private func layerNorm1(_ layer: TrainingActivations.Layer, name: String, input: UnsafePointer<Float>,
-                            _ a: TrainingActivations) {
-        TrainingKernels.layerNormForward(out: a.normed, mean: layer.ln1Mean, rstd: layer.ln1Rstd, inp: input,
-                                         weight: parameters.pointer(name + "ln_1.weight"), bias: parameters.pointer(name + "ln_1.bias"),
-                                         rows: a.batch * a.time, channels: config.embeddingSize, epsilon: config.layerNormEpsilon)
-    }
-
-    /// a.normed = ln_2(residual2) of `layer` (block `name`), as `layerNorm1`.
-    private func layerNorm2(_ layer: TrainingActivations.Layer, name: String, _ a: TrainingActivations) {
-        TrainingKernels.layerNormForward(out: a.normed, mean: layer.ln2Mean, rstd: layer.ln2Rstd, inp: layer.residual2,
-                                         weight: parameters.pointer(name + "ln_2.weight"), bias: parameters.pointer(name + "ln_2.bias"),
+    /// a.normed = the LayerNorm `norm` ("h.L.ln_1" or "h.L.ln_2") of `input`, keeping its
+    /// statistics in `mean` and `rstd`; the forward pass and the backward pass's recomputation
+    /// both call this, so both get the same bits.
+    private func layerNorm(_ norm: String, input: UnsafePointer<Float>, mean: UnsafeMutablePointer<Float>,
+                           rstd: UnsafeMutablePointer<Float>, _ a: TrainingActivations) {
+        TrainingKernels.layerNormForward(out: a.normed, mean: mean, rstd: rstd, inp: input,
+                                         weight: parameters.pointer(norm + ".weight"), bias: parameters.pointer(norm + ".bias"),
                                          rows: a.batch * a.time, channels: config.embeddingSize, epsilon: config.layerNormEpsilon)
     }
 }
