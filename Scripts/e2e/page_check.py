@@ -30,16 +30,20 @@ def fail(message):
     sys.exit(1)
 
 
-def find_long_seed(page_url, prompt, max_tokens, at_least):
-    knobs = {"prompt": prompt, "max_tokens": max_tokens, "temperature": 0.8, "top_p": 0.95, "top_k": 40}
+def complete(page_url, prompt, max_tokens, seed):
+    """The API's answer with the page's default knobs."""
+    knobs = {"prompt": prompt, "max_tokens": max_tokens, "temperature": 0.8, "top_p": 0.95, "top_k": 40, "seed": seed}
+    request = urllib.request.Request(urllib.parse.urljoin(page_url, "v1/completions"), data=json.dumps(knobs).encode(),
+                                     headers={"Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(request, timeout=60))
+
+
+def find_seed(page_url, prompt, max_tokens, wanted, description):
     for seed in range(1, 201):
-        request = urllib.request.Request(urllib.parse.urljoin(page_url, "v1/completions"),
-                                         data=json.dumps(dict(knobs, seed=seed)).encode(),
-                                         headers={"Content-Type": "application/json"})
-        made = json.load(urllib.request.urlopen(request, timeout=60))["usage"]["completion_tokens"]
-        if made >= at_least:
-            return seed, made
-    fail(f"no seed in 1...200 makes {at_least} tokens before <|endoftext|>")
+        answer = complete(page_url, prompt, max_tokens, seed)
+        if wanted(answer):
+            return seed, answer
+    fail(f"no seed in 1...200 {description}")
 
 
 try:
@@ -85,8 +89,9 @@ try:
     # within a few tokens, and then nothing arrives in pieces and Stop has nothing to stop. Ask
     # the API (the page's default knobs) for a seed whose continuation is long, and give the
     # page that seed.
-    seed, made = find_long_seed(url, "Once upon a time", 120, 60)
-    print(f"ok   seed {seed} makes {made} tokens through the API")
+    seed, answer = find_seed(url, "Once upon a time", 120, lambda a: a["usage"]["completion_tokens"] >= 60,
+                             "makes 60 tokens before <|endoftext|>")
+    print(f"ok   seed {seed} makes {answer['usage']['completion_tokens']} tokens through the API")
     js(f"document.getElementById('seed').value = {seed};")
     js("document.getElementById('max_tokens').value = 120; document.getElementById('text').value = 'Once upon a time';")
     js("document.getElementById('generate').click()")
@@ -109,6 +114,25 @@ try:
     if js("document.getElementById('generate').disabled"):
         fail("Generate stays disabled after Stop")
     print(f"ok   Stop ends the stream (status: {status})")
+    # A text the model ends itself: the page shows the API's text for the same seed, and says why
+    # it ended.
+    seed, answer = find_seed(url, "Once upon a time", 120, lambda a: a["choices"][0]["finish_reason"] == "stop"
+                             and 2 <= a["usage"]["completion_tokens"] <= 40, "ends within 40 tokens")
+    js(f"document.getElementById('seed').value = {seed}; document.getElementById('text').value = 'Once upon a time';")
+    js("document.getElementById('generate').click()")
+    for _ in range(300):
+        if not js("document.getElementById('generate').disabled"):
+            break
+        time.sleep(0.1)
+    else:
+        fail("a short generation did not finish within 30 s")
+    shown = js("document.getElementById('text').value")
+    if shown != "Once upon a time" + answer["choices"][0]["text"]:
+        fail(f"the page shows {shown!r}, the API gave {answer['choices'][0]['text']!r} for seed {seed}")
+    status = js("document.getElementById('status').textContent")
+    if "the model ended the text" not in status:
+        fail(f"the status does not say the model ended the text: {status!r}")
+    print(f"ok   the page shows the API's text for seed {seed} (status: {status})")
     shot = call("Page.captureScreenshot", format="png")
     with open(screenshot, "wb") as f:
         f.write(base64.b64decode(shot["data"]))

@@ -2,8 +2,8 @@
 ///
 /// The user's text area is continued in place, token by token, from the server-sent events of
 /// `POST /v1/completions` with `stream: true`; Stop aborts the request (the server frees the
-/// slot). With n > 1 the alternatives stream side by side; starred ones can be downloaded as a
-/// JSONL training corpus.
+/// slot). The status line gives the speed and why the text ended. With n > 1 the alternatives
+/// stream side by side; starred ones can be downloaded as a JSONL training corpus.
 enum WebPage {
     static let html = #"""
 <!doctype html>
@@ -58,6 +58,8 @@ enum WebPage {
 const $ = (id) => document.getElementById(id);
 const text = $("text"), status = $("status");
 let controller = null, lastPrompt = null, starred = [];
+const endings = { stop: "the model ended the text", length: "max tokens reached",
+                  content_filter: "withheld by the output filter" };
 
 function knobs() {
   const body = { max_tokens: +$("max_tokens").value, temperature: +$("temperature").value,
@@ -90,7 +92,7 @@ async function generate(prompt) {
   controller = new AbortController();
   setRunning(true);
   status.textContent = "…"; status.className = "";
-  const started = performance.now(); let tokens = 0;
+  const started = performance.now(); let tokens = 0; const reasons = new Set();
   try {
     const response = await fetch("v1/completions", { method: "POST", signal: controller.signal,
       headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
@@ -110,6 +112,7 @@ async function generate(prompt) {
         const chunk = JSON.parse(data);
         if (chunk.error) throw new Error(chunk.error.message);
         for (const choice of chunk.choices) {
+          if (choice.finish_reason) reasons.add(choice.finish_reason);
           if (!choice.text) continue;
           tokens++;
           if (n > 1) boxes[choice.index].textContent += choice.text; else text.value += choice.text;
@@ -118,7 +121,8 @@ async function generate(prompt) {
         status.textContent = `${tokens} chunks, ${(tokens / seconds).toFixed(1)} tokens/s`;
       }
     }
-    status.textContent += " · done";
+    // Why it ended, so a short answer reads as the model's choice and not as a fault.
+    status.textContent += " · " + ([...reasons].map((r) => endings[r] || r).join(", ") || "done");
   } catch (e) {
     if (e.name === "AbortError") status.textContent += " · stopped";
     else { status.textContent = e.message; status.className = "error"; }
