@@ -147,7 +147,10 @@ public struct CheckpointStore: Sendable {
                 guard values.count == entry.elementCount else {
                     throw TrainingError.badCheckpoint(stepFolder, reason: "optimizer tensor \(prefix)\(entry.name) has \(values.count) values, expected \(entry.elementCount)")
                 }
-                (buffer.pointer + buffer.offsets[i]).update(from: values, count: values.count)
+                // A frozen parameter's moments are zero: leave its fresh, untouched pages alone.
+                if values.contains(where: { $0.bitPattern != 0 }) {
+                    (buffer.pointer + buffer.offsets[i]).update(from: values, count: values.count)
+                }
             }
         }
         return (parameters, optimizer, state)

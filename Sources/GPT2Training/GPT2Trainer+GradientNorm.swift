@@ -78,10 +78,14 @@ extension GPT2Trainer {
         guard maxNorm > 0 else { return norm }
         let factor = Float(Double(maxNorm) / (norm + 1e-6))
         if factor < 1 {
-            let g = gradients.pointer, count = gradients.count, chunk = 1 << 16
-            let pieces = (count + chunk - 1) / chunk
-            pool.parallelFor(pieces) { piece in
-                for i in (piece * chunk)..<min(count, (piece + 1) * chunk) { g[i] *= factor }
+            // The trainable tensors only: a frozen one's gradient is zero and its memory untouched.
+            let chunk = 1 << 16
+            for (i, entry) in gradients.entries.enumerated() where trainable[i] {
+                let g = gradients.pointer + gradients.offsets[i], count = entry.elementCount
+                let pieces = (count + chunk - 1) / chunk
+                pool.parallelFor(pieces) { piece in
+                    for j in (piece * chunk)..<min(count, (piece + 1) * chunk) { g[j] *= factor }
+                }
             }
         }
         return norm

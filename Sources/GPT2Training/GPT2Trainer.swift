@@ -5,8 +5,9 @@ import GPT2Model
 /// cross-entropy of the next token), and a backward pass written by hand, layer by layer, that
 /// accumulates ∂loss/∂parameter into `gradients`. All fp32; the matrix products run on `pool`.
 ///
-/// Frozen parameters (see `trainable`) get no gradient (their products are skipped); the
-/// gradient still flows through them to earlier layers.
+/// Frozen parameters (see `trainable`) get no gradient (their products are skipped, their
+/// gradient memory never touched); the gradient still flows through them to earlier layers that
+/// learn, and the backward pass stops below the lowest layer that learns.
 public final class GPT2Trainer: @unchecked Sendable {
     public let config: GPT2Config
     /// The weights being trained.
@@ -39,7 +40,13 @@ public final class GPT2Trainer: @unchecked Sendable {
         }
     }
 
-    public func zeroGradients() { gradients.zero() }
+    /// Sets the trainable parameters' gradients to zero. Frozen ones are never written, so their
+    /// memory is never touched (see `FloatStorage`).
+    public func zeroGradients() {
+        for (i, entry) in gradients.entries.enumerated() where trainable[i] {
+            (gradients.pointer + gradients.offsets[i]).update(repeating: 0, count: entry.elementCount)
+        }
+    }
 
     /// The activation workspace for `batch` x `time`, made on first use of that shape.
     func workspace(batch: Int, time: Int) -> TrainingActivations {
@@ -119,7 +126,9 @@ public final class GPT2Trainer: @unchecked Sendable {
         TrainingKernels.layerNormBackward(dinp: a.dResidual, dweight: grad("ln_f.weight"), dbias: grad("ln_f.bias"),
                                           dout: a.dNormed, inp: last, weight: p.pointer("ln_f.weight"),
                                           mean: a.lnfMean, rstd: a.lnfRstd, rows: n, channels: c)
-        for l in stride(from: config.layerCount - 1, through: 0, by: -1) {
+        // Below the lowest layer that learns, the gradient has nowhere to go: stop there.
+        let lowest = lowestLayerThatLearns
+        for l in stride(from: config.layerCount - 1, through: lowest, by: -1) {
             let layer = a.layers[l], name = "h.\(l)."
             let residual = l == 0 ? a.encoded : a.layers[l - 1].residual3
             // What the forward pass did not keep is recomputed below with the kernels that made
@@ -159,8 +168,23 @@ public final class GPT2Trainer: @unchecked Sendable {
                                               dout: a.dNormed, inp: residual, weight: p.pointer(name + "ln_1.weight"),
                                               mean: layer.ln1Mean, rstd: layer.ln1Rstd, rows: n, channels: c)
         }
-        TrainingKernels.encoderBackward(dwte: grad("wte.weight"), dwpe: grad("wpe.weight"), dout: a.dResidual,
-                                        tokens: a.tokens, batch: batch, time: time, channels: c)
+        if lowest == 0 {
+            TrainingKernels.encoderBackward(dwte: grad("wte.weight"), dwpe: grad("wpe.weight"), dout: a.dResidual,
+                                            tokens: a.tokens, batch: batch, time: time, channels: c)
+        }
+    }
+
+    /// The lowest block with a trainable parameter (0 when an embedding learns; `layerCount`
+    /// when only ln_f does): the backward pass needs to go no further down.
+    var lowestLayerThatLearns: Int {
+        var lowest = config.layerCount
+        for (i, entry) in parameters.entries.enumerated() where trainable[i] {
+            if entry.name == "wte.weight" || entry.name == "wpe.weight" { return 0 }
+            if entry.name.hasPrefix("h."), let layer = Int(entry.name.dropFirst(2).prefix { $0 != "." }) {
+                lowest = min(lowest, layer)
+            }
+        }
+        return lowest
     }
 
     /// a.normed = the LayerNorm `norm` ("h.L.ln_1" or "h.L.ln_2") of `input`, keeping its

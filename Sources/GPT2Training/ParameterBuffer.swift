@@ -46,9 +46,6 @@ public final class ParameterBuffer: @unchecked Sendable {
     /// The index of entry `name` in `entries`, if it exists.
     public func entryIndex(_ name: String) -> Int? { index[name] }
 
-    /// Sets every element to zero.
-    public func zero() { storage.pointer.update(repeating: 0, count: count) }
-
     /// Copies every element from `other` (same layout).
     public func copy(from other: ParameterBuffer) {
         precondition(other.count == count, "parameter buffers of different models")

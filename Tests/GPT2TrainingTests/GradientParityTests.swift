@@ -67,5 +67,20 @@ import Testing
         for name in ["h.1.ln_1.weight", "h.1.attn.c_attn.weight", "ln_f.bias"] {
             #expect(Self.relativeError(trainer.gradients.pointer(name), reference[name]!) < 1e-4, "\(name)")
         }
+
+        // The other way round: the frozen layer 1 passes the gradient down to layer 0.
+        let lower = GPT2Trainer(parameters: try TrainingFixture.parameters(), threads: 1)
+        lower.freeze(embeddings: true, keepingLayers: 0...0)
+        lower.zeroGradients()
+        _ = lower.forward(tokens: batch.inputs, targets: batch.targets, batch: batch.batch, time: batch.time)
+        lower.backward()
+        for name in ["wte.weight", "h.1.ln_1.weight", "h.1.attn.c_attn.weight"] {
+            let g = lower.gradients.pointer(name)
+            let count = lower.gradients.entries[lower.gradients.entryIndex(name)!].elementCount
+            #expect((0..<count).allSatisfy { g[$0] == 0 }, "\(name) is frozen")
+        }
+        for name in ["h.0.ln_1.weight", "h.0.attn.c_attn.weight", "h.0.mlp.c_proj.weight", "ln_f.bias"] {
+            #expect(Self.relativeError(lower.gradients.pointer(name), reference[name]!) < 1e-4, "\(name)")
+        }
     }
 }
