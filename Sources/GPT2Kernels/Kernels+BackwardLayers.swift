@@ -125,19 +125,45 @@ extension TrainingKernels {
         Kernels.geluTanh(out, count: count, pool: pool)
     }
 
-    /// dinp[N] += gelu'(inp) · dout
+    /// dinp[N] += gelu'(inp) · dout, 16 lanes at a time.
     public static func geluBackward(dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                                     dout: UnsafePointer<Float>, count: Int, pool: ThreadPool? = nil) {
         let chunk = 16 * 1024
         splitting((count + chunk - 1) / chunk, pool: pool) { range in
-            for i in (range.lowerBound * chunk)..<min(count, range.upperBound * chunk) {
-                let x = inp[i]
-                let th = tanhf(geluScale * (x + 0.044715 * x * x * x))
-                let sech2 = 1 - th * th
-                let local = 0.5 * (1 + th) + x * 0.5 * sech2 * geluScale * (1 + 3 * 0.044715 * x * x)
-                dinp[i] += local * dout[i]
+            let end = min(count, range.upperBound * chunk)
+            var i = range.lowerBound * chunk
+            while i + 16 <= end {
+                storeV(loadV(dinp + i) + geluDerivative(loadV(inp + i)) * loadV(dout + i), dinp + i)
+                i += 16
+            }
+            if i < end {
+                var x = SIMD16<Float>(), d = SIMD16<Float>()
+                for j in i..<end { x[j - i] = inp[j]; d[j - i] = dout[j] }
+                let local = geluDerivative(x)
+                for j in i..<end { dinp[j] += local[j - i] * d[j - i] }
             }
         }
+    }
+
+    /// gelu'(x) = s + 2 s (1 - s) √(2/π) (1 + 3 · 0.044715 x²) x, where s = (1 + tanh u) / 2 =
+    /// 1 / (1 + e^(-2u)) (the forward kernel's form) and 0.5 sech² u = 2 s (1 - s). With
+    /// a = e^(-2|u|) in (0, 1]: s (1 - s) = a / (1 + a)², and s = 1 / (1 + a) or a / (1 + a) by
+    /// the sign of u, so neither factor loses digits to cancellation near s = 1 or overflows;
+    /// where a underflows to 0 the derivative is its limit s (0 or 1).
+    @inline(__always)
+    static func geluDerivative(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        typealias V = SIMD16<Float>
+        let x2 = x * x
+        let scale = V(repeating: geluScale)
+        let u = (x2 * x * V(repeating: 0.044715) + x) * scale
+        let negative = u .< 0
+        let a = Kernels.exp(u.replacing(with: -u, where: negative) * -2)
+        let inverse = 1 / (a + 1)
+        let s = inverse.replacing(with: a * inverse, where: negative)
+        let slope = (x2 * V(repeating: 3 * 0.044715) + 1) * scale * x
+        var derivative = s + 2 * (a * inverse * inverse) * slope
+        derivative.replace(with: s, where: a .== 0)
+        return derivative
     }
 
     /// out[N] = a + b

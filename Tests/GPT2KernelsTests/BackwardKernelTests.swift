@@ -1,3 +1,4 @@
+import Foundation
 import GPT2Kernels
 import Testing
 
@@ -112,6 +113,25 @@ import Testing
         var dx = [Float](repeating: 0, count: x.count)
         TrainingKernels.geluBackward(dinp: &dx, inp: x, dout: r, count: x.count)
         expectClose(dx, Self.numericGradient(&x, h: 1e-3) { Self.readOut(forward($0), r) }, relative: 2e-2, absolute: 2e-3, "dgelu")
+    }
+
+    /// The vector GELU derivative against the tanh formula in Double, on a grid over -12...12
+    /// (4099 values: every lane position and a tail), at the extremes and at NaN.
+    @Test func geluDerivativeMatchesTheTanhFormula() {
+        let grid = (0..<4099).map { Float(-12 + 24 * Double($0) / 4098) }
+        let x = grid + [0, -0.0, 1e-7, -1e-7, 30, -30, 100, -100, 1e30, -1e30, .nan]
+        let dout = (0..<x.count).map { Float(1 + $0 % 3) }
+        var dx = [Float](repeating: 0.5, count: x.count)
+        TrainingKernels.geluBackward(dinp: &dx, inp: x, dout: dout, count: x.count)
+        for i in 0..<x.count where !x[i].isNaN {
+            let v = Double(x[i]), scale = (2 / Double.pi).squareRoot()
+            let th = tanh(scale * (v + 0.044715 * v * v * v))
+            let slope: Double = scale * (1 + 3 * 0.044715 * v * v)
+            let local: Double = 0.5 * (1 + th) + v * 0.5 * (1 - th * th) * slope
+            let expected = 0.5 + local * Double(dout[i])
+            #expect(abs(Double(dx[i]) - expected) <= 2e-6 + 1e-6 * abs(expected), "x = \(x[i]): \(dx[i]) vs \(expected)")
+        }
+        #expect(dx.last!.isNaN)
     }
 
     @Test func linearAndCrossEntropy() {
