@@ -36,7 +36,7 @@ for f in "$fortunes"/*; do
 done
 
 "$gpt2" dataset build --from "${inputs[@]}" --out fortunes.tokens --tokens --split percent \
-    --validation 0.05 --force --json > dataset.json
+    --validation 0.05 --force --verbatim-index --json > dataset.json
 # The same split as text, for Scripts/evaluate-default-model.py (the split is a hash of each text).
 "$gpt2" dataset build --from "${inputs[@]}" --out fortunes.txt --split percent --validation 0.05 --force > /dev/null
 "$gpt2" init --layers 6 --heads 8 --embd 256 --context 256 --seed 1 --out init --force
@@ -52,9 +52,11 @@ echo "finetune took $(( $(date +%s) - start )) s" | tee -a finetune.log
 
 "$gpt2" quantize --model checkpoint/fortunes/best --to f16 --out default-f16 --force
 mkdir -p "$dest"
-# The tokenizer is GPT-2's, built into the binary: only the config and the weights are kept
+# The tokenizer is GPT-2's, built into the binary: only the config, the weights and the index are kept
 # (the model card and the corpus's copyright file beside them stay).
 cp default-f16/config.json default-f16/model.safetensors "$dest/"
+# The training split's 8-token windows, for --block-verbatim and `gpt2 audit` with this model.
+cp fortunes.tokens.verbatim.idx "$dest/verbatim.idx"
 cp /usr/share/doc/fortunes/copyright "$dest/CORPUS-COPYRIGHT"
 touch "$repo/Sources/CGPT2Embedded/embedded.S"  # SwiftPM does not see .incbin inputs
 echo "Wrote $dest"

@@ -5,6 +5,7 @@ DECLARE(gpt2_embedded_encoder_json)
 DECLARE(gpt2_embedded_vocab_bpe)
 DECLARE(gpt2_embedded_default_config)
 DECLARE(gpt2_embedded_default_safetensors)
+DECLARE(gpt2_embedded_default_verbatim_index)
 
 #define BLOB(name) (gpt2_blob){ name##_start, (size_t)(name##_end - name##_start) }
 
@@ -14,6 +15,7 @@ gpt2_blob gpt2_embedded_file(gpt2_embedded_id id) {
     case GPT2_EMBEDDED_VOCAB_BPE: return BLOB(gpt2_embedded_vocab_bpe);
     case GPT2_EMBEDDED_DEFAULT_CONFIG: return BLOB(gpt2_embedded_default_config);
     case GPT2_EMBEDDED_DEFAULT_SAFETENSORS: return BLOB(gpt2_embedded_default_safetensors);
+    case GPT2_EMBEDDED_DEFAULT_VERBATIM_INDEX: return BLOB(gpt2_embedded_default_verbatim_index);
     }
     return (gpt2_blob){ 0, 0 };
 }

@@ -6,9 +6,10 @@ import GPT2Tokenizer
 /// fp16, trained on Debian's fortunes by `Scripts/train-default-model.sh`), used when a command
 /// is given no model.
 ///
-/// Its two files live in the executable (CGPT2Embedded), so a copied or installed binary has
-/// it. The loader reads folders, so the first use writes them once into a cache folder named by
-/// their hash: `$GPT2_CACHE_DIR`, else `$XDG_CACHE_HOME/gpt2`, else `~/.cache/gpt2`, else the
+/// Its files (config.json, model.safetensors and verbatim.idx, the training text's windows for
+/// `--block-verbatim` and `gpt2 audit`) live in the executable (CGPT2Embedded), so a copied or
+/// installed binary has it. The loader reads folders, so the first use writes them once into a
+/// cache folder named by their hash: `$GPT2_CACHE_DIR`, else `$XDG_CACHE_HOME/gpt2`, else `~/.cache/gpt2`, else the
 /// temporary folder. The folder appears whole or not at all (written under a hidden name, then
 /// renamed), so concurrent first runs and interrupted ones are harmless.
 public enum DefaultModel {
@@ -27,19 +28,26 @@ public enum DefaultModel {
     public static var configJSON: Data { embeddedFile(GPT2_EMBEDDED_DEFAULT_CONFIG) }
     /// `model.safetensors` as built into the binary.
     public static var safetensors: Data { embeddedFile(GPT2_EMBEDDED_DEFAULT_SAFETENSORS) }
+    /// `verbatim.idx` as built into the binary.
+    public static var verbatimIndex: Data { embeddedFile(GPT2_EMBEDDED_DEFAULT_VERBATIM_INDEX) }
+
+    /// The files of the folder, by name.
+    static var files: [(name: String, data: Data)] {
+        [("config.json", configJSON), ("model.safetensors", safetensors), ("verbatim.idx", verbatimIndex)]
+    }
 
     /// The cache folder holding the default model's files, written on first use.
     ///
     /// - Throws: `DefaultModel.Unavailable` naming the folders tried when none is writable.
     public static func folder(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
-        let config = configJSON, weights = safetensors
-        let name = "default-\(fingerprint(config, weights))"
+        let files = files
+        let name = "default-\(fingerprint(files.map(\.data)))"
         var failures: [String] = []
         for root in cacheRoots(environment: environment) {
             let folder = root.appendingPathComponent(name)
-            if isComplete(folder, config: config, weights: weights) { return folder }
+            if isComplete(folder, files: files) { return folder }
             do {
-                try write(config: config, weights: weights, into: folder)
+                try write(files, into: folder)
                 return folder
             } catch {
                 failures.append("\(root.path): \(error.localizedDescription)")
@@ -72,39 +80,38 @@ public enum DefaultModel {
         return roots
     }
 
-    /// True when `folder` already holds both files at their sizes (they are only ever renamed
-    /// into place whole).
-    static func isComplete(_ folder: URL, config: Data, weights: Data) -> Bool {
+    /// True when `folder` already holds every file at its size (they are only ever renamed into
+    /// place whole).
+    static func isComplete(_ folder: URL, files: [(name: String, data: Data)]) -> Bool {
         let manager = FileManager.default
-        func size(_ file: String) -> Int? {
-            (try? manager.attributesOfItem(atPath: folder.appendingPathComponent(file).path))?[.size] as? Int
+        return files.allSatisfy { file in
+            let path = folder.appendingPathComponent(file.name).path
+            return (try? manager.attributesOfItem(atPath: path))?[.size] as? Int == file.data.count
         }
-        return size("config.json") == config.count && size("model.safetensors") == weights.count
     }
 
-    static func write(config: Data, weights: Data, into folder: URL) throws {
+    static func write(_ files: [(name: String, data: Data)], into folder: URL) throws {
         let manager = FileManager.default
         let root = folder.deletingLastPathComponent()
         try manager.createDirectory(at: root, withIntermediateDirectories: true)
         let partial = root.appendingPathComponent(".\(folder.lastPathComponent).\(UUID().uuidString).partial")
         try manager.createDirectory(at: partial, withIntermediateDirectories: false)
         defer { try? manager.removeItem(at: partial) }
-        try config.write(to: partial.appendingPathComponent("config.json"))
-        try weights.write(to: partial.appendingPathComponent("model.safetensors"))
+        for file in files { try file.data.write(to: partial.appendingPathComponent(file.name)) }
         do {
             try manager.moveItem(at: partial, to: folder)
         } catch {
             // Another process finished first: its copy is as good as ours.
-            if isComplete(folder, config: config, weights: weights) { return }
+            if isComplete(folder, files: files) { return }
             throw error
         }
     }
 
-    /// 64-bit FNV-1a over the two files' bytes, 8 at a time, as 16 hex digits: a new model gets
-    /// a new folder.
-    static func fingerprint(_ config: Data, _ weights: Data) -> String {
+    /// 64-bit FNV-1a over the files' bytes, 8 at a time, as 16 hex digits: a new model (or
+    /// index) gets a new folder.
+    static func fingerprint(_ files: [Data]) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for data in [config, weights] {
+        for data in files {
             data.withUnsafeBytes { raw in
                 var offset = 0
                 while offset + 8 <= raw.count {

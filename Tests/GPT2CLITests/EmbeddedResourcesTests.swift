@@ -55,6 +55,8 @@ struct EmbeddedResourcesTests {
         #expect(!first.stdout.isEmpty)
         let unpacked = try FileManager.default.contentsOfDirectory(atPath: cache.path)
         #expect(unpacked.count == 1 && unpacked[0].hasPrefix("default-"), "\(unpacked)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: cache.appendingPathComponent(unpacked[0]).path)
+        #expect(files.sorted() == ["config.json", "model.safetensors", "verbatim.idx"])
         // The second run reuses the cache; `--model default` names the same model.
         let second = try CLIRunner.run(arguments + ["--model", "default"], environment: environment,
                                        executable: binary, directory: work)
@@ -68,6 +70,36 @@ struct EmbeddedResourcesTests {
         let score = try CLIRunner.run(["score", "--text", "A fortune a day."], environment: environment,
                                       executable: binary, directory: work)
         #expect(score.status == 0, "\(score.stderr)")
+    }
+
+    /// The built-in model carries its training text's verbatim index: `gpt2 audit` finds a
+    /// fortune of the training split, and `--block-verbatim` works without any file beside the
+    /// binary (greedy decoding copies a run of attribution tabs from the training text, and the
+    /// guard keeps every copied run under its limit).
+    @Test func builtInModel_hasItsVerbatimIndex() throws {
+        let (folder, binary, work) = try lonelyBinary()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let environment = ["GPT2_CACHE_DIR": folder.appendingPathComponent("cache").path]
+        let audit = try CLIRunner.run(["audit", "--text", "A journey of a thousand miles begins with a single step."],
+                                      environment: environment, executable: binary, directory: work)
+        #expect(audit.status == 0, "\(audit.stderr)")
+        #expect(audit.stdout.contains("longest copied run 9 tokens") && audit.stdout.contains("fortunes.tokens"), "\(audit.stdout)")
+
+        func longestCopy(_ arguments: [String]) throws -> (Int, String) {
+            let generated = try CLIRunner.run(["generate", "--prompt", "A journey of a thousand miles", "--max-tokens", "16",
+                                               "--temperature", "0"] + arguments,
+                                              environment: environment, executable: binary, directory: work)
+            #expect(generated.status == 0, "\(generated.stderr)")
+            let checked = try CLIRunner.run(["audit", "--json"], stdin: generated.stdout, environment: environment,
+                                            executable: binary, directory: work)
+            let object = try JSONSerialization.jsonObject(with: Data(checked.stdout.utf8)) as? [String: Any]
+            return (object?["longest"] as? Int ?? -1, generated.stderr)
+        }
+        let (unguarded, _) = try longestCopy([])
+        #expect(unguarded >= 8, "greedy decoding no longer copies 8 tokens: pick another prompt")
+        let (guarded, stderr) = try longestCopy(["--block-verbatim", "8"])
+        #expect(guarded >= 0 && guarded < 8, "\(stderr)")
+        #expect(stderr.contains("refused as verbatim copies"), "\(stderr)")
     }
 
     @Test func unwritableCache_isAClearError() throws {

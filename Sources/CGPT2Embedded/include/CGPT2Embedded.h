@@ -18,6 +18,8 @@ typedef enum {
     GPT2_EMBEDDED_DEFAULT_CONFIG = 2,
     /// The bundled default model's model.safetensors (fp16).
     GPT2_EMBEDDED_DEFAULT_SAFETENSORS = 3,
+    /// The bundled default model's verbatim.idx (its training text's 8-token windows).
+    GPT2_EMBEDDED_DEFAULT_VERBATIM_INDEX = 4,
 } gpt2_embedded_id;
 
 gpt2_blob gpt2_embedded_file(gpt2_embedded_id id);
