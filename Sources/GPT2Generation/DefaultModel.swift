@@ -9,9 +9,9 @@ import GPT2Tokenizer
 /// Its files (config.json, model.safetensors and verbatim.idx, the training text's windows for
 /// `--block-verbatim` and `gpt2 audit`) live in the executable (CGPT2Embedded), so a copied or
 /// installed binary has it. The loader reads folders, so the first use writes them once into a
-/// cache folder named by their hash: `$GPT2_CACHE_DIR`, else `$XDG_CACHE_HOME/gpt2`, else `~/.cache/gpt2`, else the
-/// temporary folder. The folder appears whole or not at all (written under a hidden name, then
-/// renamed), so concurrent first runs and interrupted ones are harmless.
+/// cache folder named by their hash: `$GPT2_CACHE_DIR`, else `$XDG_CACHE_HOME/gpt2`, else
+/// `~/.cache/gpt2`, else the temporary folder. The folder appears whole or not at all (written
+/// under a hidden name, then renamed), so concurrent first runs and interrupted ones are harmless.
 public enum DefaultModel {
     /// What `--model` (or `MODEL`) names it by, unless a folder of that name is in the working
     /// directory.

@@ -11,15 +11,7 @@ extension GPT2Trainer {
     /// the norm has the same bits for any thread count.
     public func gradientNorm() -> Double {
         let block = Self.normBlock
-        var blocks: [(start: Int, count: Int)] = []
-        for (i, entry) in gradients.entries.enumerated() where trainable[i] {
-            var start = gradients.offsets[i], left = entry.elementCount
-            while left > 0 {
-                blocks.append((start, min(block, left)))
-                start += block
-                left -= block
-            }
-        }
+        let blocks = trainableGradientBlocks(of: block)
         let sums = UnsafeMutablePointer<Float>.allocate(capacity: max(1, blocks.count))
         defer { sums.deallocate() }
         let g = UnsafePointer(gradients.pointer)
@@ -79,15 +71,28 @@ extension GPT2Trainer {
         let factor = Float(Double(maxNorm) / (norm + 1e-6))
         if factor < 1 {
             // The trainable tensors only: a frozen one's gradient is zero and its memory untouched.
-            let chunk = 1 << 16
-            for (i, entry) in gradients.entries.enumerated() where trainable[i] {
-                let g = gradients.pointer + gradients.offsets[i], count = entry.elementCount
-                let pieces = (count + chunk - 1) / chunk
-                pool.parallelFor(pieces) { piece in
-                    for j in (piece * chunk)..<min(count, (piece + 1) * chunk) { g[j] *= factor }
+            let g = gradients.pointer
+            trainableGradientBlocks(of: 1 << 16).withUnsafeBufferPointer { list in
+                pool.parallelFor(list.count) { b in
+                    for j in list[b].start..<(list[b].start + list[b].count) { g[j] *= factor }
                 }
             }
         }
         return norm
+    }
+
+    /// The trainable tensors' elements in `gradients`, in order, cut into blocks of `size`
+    /// elements (a tensor's last block may be shorter): the work items of the norm and the clip.
+    func trainableGradientBlocks(of size: Int) -> [(start: Int, count: Int)] {
+        var blocks: [(start: Int, count: Int)] = []
+        for (i, entry) in gradients.entries.enumerated() where trainable[i] {
+            var start = gradients.offsets[i], left = entry.elementCount
+            while left > 0 {
+                blocks.append((start, min(size, left)))
+                start += size
+                left -= size
+            }
+        }
+        return blocks
     }
 }

@@ -31,13 +31,17 @@ public final class GPT2Trainer: @unchecked Sendable {
     /// LayerNorm always learns.
     public func freeze(embeddings: Bool, keepingLayers layers: ClosedRange<Int>?) {
         trainable = parameters.entries.map { entry in
-            if entry.name == "wte.weight" || entry.name == "wpe.weight" { return !embeddings }
-            if entry.name.hasPrefix("h."), let layers {
-                let number = Int(entry.name.dropFirst(2).prefix { $0 != "." })!
-                return layers.contains(number)
-            }
+            if Self.isEmbedding(entry.name) { return !embeddings }
+            if let layers, let block = Self.block(of: entry.name) { return layers.contains(block) }
             return true
         }
+    }
+
+    static func isEmbedding(_ name: String) -> Bool { name == "wte.weight" || name == "wpe.weight" }
+
+    /// The block number of a parameter named "h.L....", nil for the others.
+    static func block(of name: String) -> Int? {
+        name.hasPrefix("h.") ? Int(name.dropFirst(2).prefix { $0 != "." }) : nil
     }
 
     /// Sets the trainable parameters' gradients to zero. Frozen ones are never written, so their
@@ -179,10 +183,8 @@ public final class GPT2Trainer: @unchecked Sendable {
     var lowestLayerThatLearns: Int {
         var lowest = config.layerCount
         for (i, entry) in parameters.entries.enumerated() where trainable[i] {
-            if entry.name == "wte.weight" || entry.name == "wpe.weight" { return 0 }
-            if entry.name.hasPrefix("h."), let layer = Int(entry.name.dropFirst(2).prefix { $0 != "." }) {
-                lowest = min(lowest, layer)
-            }
+            if Self.isEmbedding(entry.name) { return 0 }
+            if let block = Self.block(of: entry.name) { lowest = min(lowest, block) }
         }
         return lowest
     }
